@@ -1,0 +1,60 @@
+"""backprop_check: verify hand-written MLP backpropagation against finite differences.
+
+>>> from backprop_check import check
+>>> report = check("configs/softmax_cce.yaml")      # doctest: +SKIP
+>>> report.passed, report.diagnosis                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Public names and the module each lives in. Imported on first use, so that `bpcheck --help`
+# does not pay for numpy and rich.
+_EXPORTS = {
+    "BackpropCheckError": "errors",
+    "ConfigError": "errors",
+    "CheckOptions": "config",
+    "Config": "config",
+    "LayerSpec": "config",
+    "load_config": "config",
+    "CheckReport": "report",
+    "LayerReport": "report",
+    "QuantityCheck": "report",
+    "check": "checker",
+    "run_check": "checker",
+    "save_arrays": "saving",
+}
+
+__all__ = [
+    "BackpropCheckError",
+    "CheckOptions",
+    "CheckReport",
+    "Config",
+    "ConfigError",
+    "LayerReport",
+    "LayerSpec",
+    "QuantityCheck",
+    "__version__",
+    "check",
+    "load_config",
+    "run_check",
+    "save_arrays",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from .checker import check, run_check
+    from .config import CheckOptions, Config, LayerSpec, load_config
+    from .errors import BackpropCheckError, ConfigError
+    from .report import CheckReport, LayerReport, QuantityCheck
+    from .saving import save_arrays

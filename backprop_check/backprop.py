@@ -1,0 +1,126 @@
+"""Analytic gradients through the seed's Equations 1–4, samples as rows.
+
+φ^j is the seed's per-sample φ^j = ∇_{z^j} L_s (one row per sample). With the batch loss
+L = mean_s L_s, ∇W^j and ∇b^j are batch means of the per-sample Eq. 3 and Eq. 4 (NOTES.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Network, Trace
+
+__all__ = [
+    "SPECIAL_CASES",
+    "Gradients",
+    "SpecialCase",
+    "backward",
+    "grad_b",
+    "grad_w",
+    "output_phi",
+    "phi_hidden",
+    "phi_output",
+    "phi_output_softmax",
+]
+
+Array = np.ndarray
+
+
+def phi_output(grad_a: Array, dsigma: Array) -> Array:
+    """φ^J = ∇_{a^J} L ∘ σ'(z^J)   (Eq. 1)"""
+    return grad_a * dsigma
+
+
+def phi_output_softmax(grad_a: Array, a: Array) -> Array:
+    """φ^J = a^J ∘ (∇_{a^J} L − a^J · ∇_{a^J} L)   (Eq. 1 through the softmax Jacobian)"""
+    return a * (grad_a - np.sum(a * grad_a, axis=-1, keepdims=True))
+
+
+def phi_hidden(w_next: Array, phi_next: Array, dsigma: Array) -> Array:
+    """φ^j = (w^{j+1})ᵀ φ^{j+1} ∘ σ'(z^j)   (Eq. 2)"""
+    # Rows are samples, so (w^{j+1})ᵀ φ^{j+1} for every sample at once is φ^{j+1} w^{j+1}.
+    return (phi_next @ w_next) * dsigma
+
+
+def grad_w(phi: Array, a_prev: Array) -> Array:
+    """∇_{w^j} L = φ^j (a^{j-1})ᵀ   (Eq. 3), averaged over the batch"""
+    return phi.T @ a_prev / phi.shape[0]
+
+
+def grad_b(phi: Array) -> Array:
+    """∇_{b^j} L = φ^j   (Eq. 4), averaged over the batch"""
+    return np.mean(phi, axis=0)
+
+
+def _relu_mse(z: Array, a: Array, y: Array) -> Array:
+    """φ^J = −(2/n)(y − a^J) where z^J > 0, else 0   (seed §3.1.1)"""
+    return np.where(z > 0, -2.0 / a.shape[-1] * (y - a), 0.0)
+
+
+def _sigmoid_bce(z: Array, a: Array, y: Array) -> Array:
+    """φ^J = a^J − y   (sigmoid + BCE, simplified; NOTES.md)"""
+    return a - y
+
+
+def _softmax_cce(z: Array, a: Array, y: Array) -> Array:
+    """φ^J = a^J Σ_j y_j − y, which is a^J − y for one-hot y   (seed §3.3.1, NOTES.md)"""
+    return a * np.sum(y, axis=-1, keepdims=True) - y
+
+
+@dataclass(frozen=True)
+class SpecialCase:
+    """A closed form of Eq. 1 for one (activation, loss) pairing, as the seed derives it."""
+
+    phi: Callable[[Array, Array, Array], Array]
+    formula: str
+    section: str
+
+
+SPECIAL_CASES: dict[tuple[str, str], SpecialCase] = {
+    ("relu", "mse"): SpecialCase(_relu_mse, "−(2/n)(y − a) where z > 0, else 0", "§3.1.1"),
+    ("sigmoid", "binary_crossentropy"): SpecialCase(_sigmoid_bce, "a − y", "§3.2.1"),
+    ("softmax", "categorical_crossentropy"): SpecialCase(
+        _softmax_cce, "a Σ_j y_j − y  (= a − y for one-hot y)", "§3.3.1"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """Per-layer analytic results; index j−1 holds layer j."""
+
+    phis: tuple[Array, ...]
+    dW: tuple[Array, ...]
+    db: tuple[Array, ...]
+
+
+def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
+    """φ^J by the seed's special case for this pairing, else by the general Eq. 1."""
+    activation = network.activation(network.depth)
+    special = SPECIAL_CASES.get((activation.name, network.loss.name))
+    if special is not None:
+        return special.phi(z, a, y)
+    grad_a = network.loss.gradient(a, y)
+    if activation.derivative is None:
+        return phi_output_softmax(grad_a, a)
+    return phi_output(grad_a, activation.derivative(z))
+
+
+def backward(network: Network, trace: Trace, y: Array) -> Gradients:
+    """Equations 1–4 from the output layer down to layer 1."""
+    J = network.depth
+    phis: list[Array] = [output_phi(network, trace.z(J), trace.a(J), y)]
+    for j in range(J - 1, 0, -1):
+        derivative = network.activation(j).derivative
+        assert derivative is not None, (
+            "config validation keeps Jacobian activations out of hidden layers"
+        )
+        phis.insert(0, phi_hidden(network.W(j + 1), phis[0], derivative(trace.z(j))))
+    return Gradients(
+        phis=tuple(phis),
+        dW=tuple(grad_w(phis[j - 1], trace.a(j - 1)) for j in range(1, J + 1)),
+        db=tuple(grad_b(phis[j - 1]) for j in range(1, J + 1)),
+    )

@@ -1,0 +1,79 @@
+"""Element-wise comparison of analytic and numerical gradients, as plain numbers.
+
+Per element: abs = |a − n|, rel = abs / max(|a|, |n|) (0 when both are 0). An element fails only if
+rel > rtol AND abs > atol, so tiny gradients are judged by atol and large ones by rtol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Comparison", "compare", "element_errors"]
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Summary of one analytic-vs-numeric comparison."""
+
+    shape: tuple[int, ...]
+    max_abs_error: float
+    max_rel_error: float
+    rel_norm_error: float
+    worst_index: tuple[int, ...]
+    worst_analytic: float
+    worst_numeric: float
+    failed: int
+
+    @property
+    def passed(self) -> bool:
+        return self.failed == 0
+
+
+def element_errors(analytic: Array, numeric: Array) -> tuple[Array, Array]:
+    """(abs, rel) errors per element; non-finite values count as infinitely wrong."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        abs_error = np.abs(analytic - numeric)
+        scale = np.maximum(np.abs(analytic), np.abs(numeric))
+        abs_error = np.where(np.isfinite(abs_error), abs_error, np.inf)
+        rel_error = np.divide(abs_error, scale, out=np.zeros_like(abs_error), where=scale > 0)
+    rel_error = np.where(np.isfinite(scale), rel_error, np.inf)
+    return abs_error, rel_error
+
+
+def compare(analytic: Array, numeric: Array, *, rtol: float, atol: float) -> Comparison:
+    """Compare two same-shaped arrays; the worst element is the one furthest from passing."""
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"shapes differ: analytic {analytic.shape}, numeric {numeric.shape}")
+    abs_error, rel_error = element_errors(analytic, numeric)
+    failing = (rel_error > rtol) & (abs_error > atol)
+    # How far an element is from passing: it fails when both ratios exceed 1.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.minimum(
+            np.divide(rel_error, rtol) if rtol > 0 else np.where(rel_error > 0, np.inf, 0.0),
+            np.divide(abs_error, atol) if atol > 0 else np.where(abs_error > 0, np.inf, 0.0),
+        )
+    distance = np.nan_to_num(distance, nan=0.0, posinf=np.finfo(np.float64).max)
+    worst = np.unravel_index(int(np.argmax(distance)), analytic.shape) if analytic.size else ()
+    with np.errstate(invalid="ignore", over="ignore"):
+        denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+        difference = np.linalg.norm(analytic - numeric)
+    if not np.isfinite(difference) or not np.isfinite(denominator):
+        rel_norm_error = float("inf")
+    else:
+        rel_norm_error = float(difference / denominator) if denominator > 0 else 0.0
+    return Comparison(
+        shape=tuple(analytic.shape),
+        max_abs_error=float(abs_error.max(initial=0.0)),
+        max_rel_error=float(rel_error.max(initial=0.0)),
+        rel_norm_error=rel_norm_error,
+        worst_index=tuple(int(i) for i in worst),
+        worst_analytic=float(analytic[worst]) if analytic.size else 0.0,
+        worst_numeric=float(numeric[worst]) if analytic.size else 0.0,
+        failed=int(np.count_nonzero(failing)),
+    )

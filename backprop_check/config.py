@@ -1,0 +1,391 @@
+"""Reading and validating a network spec (YAML file or dict) into a :class:`Config`.
+
+Every error names the file, the key path and, for YAML files, the line and column of the
+offending node, so the CLI can print it as one paragraph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .activations import ACTIVATIONS
+from .errors import ConfigError
+from .losses import LOSS_ALIASES, LOSSES, canonical_loss_name
+
+__all__ = ["INIT_SCHEMES", "CheckOptions", "Config", "LayerSpec", "load_config"]
+
+INIT_SCHEMES = ("auto", "he", "xavier", "normal")
+DEFAULT_BATCH_SIZE = 8
+_MAX_YAML_NODES = 10_000
+
+_TOP_LEVEL_KEYS = ("input_size", "layers", "loss", "batch_size", "seed", "init", "check")
+_LAYER_KEYS = ("units", "activation")
+_CHECK_KEYS = ("eps", "rtol", "atol")
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: ``units`` neurons followed by ``activation``."""
+
+    units: int
+    activation: str
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Finite-difference step and tolerances.
+
+    An element fails only if rel > rtol AND |analytic − numeric| > atol.
+    """
+
+    eps: float = 1e-6
+    rtol: float = 1e-5
+    atol: float = 1e-8
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated network spec. Build one with :func:`load_config`."""
+
+    input_size: int
+    layers: tuple[LayerSpec, ...]
+    loss: str
+    batch_size: int = DEFAULT_BATCH_SIZE
+    seed: int = 0
+    init: str = "auto"
+    check: CheckOptions = field(default_factory=CheckOptions)
+    source: str = "<dict>"
+
+    def with_overrides(
+        self,
+        *,
+        eps: float | None = None,
+        rtol: float | None = None,
+        atol: float | None = None,
+        seed: int | None = None,
+        batch_size: int | None = None,
+    ) -> Config:
+        """A copy with command-line style overrides applied (None keeps the file's value)."""
+        where = _Locator(source="command line", marks={}, key_marks={})
+        check_changes = {
+            name: _positive_or_zero_float(value, (f"--{name}",), where, strict=name == "eps")
+            for name, value in (("eps", eps), ("rtol", rtol), ("atol", atol))
+            if value is not None
+        }
+        changes: dict[str, Any] = {"check": dataclasses.replace(self.check, **check_changes)}
+        if seed is not None:
+            changes["seed"] = _int_at_least(seed, 0, ("--seed",), where)
+        if batch_size is not None:
+            changes["batch_size"] = _int_at_least(batch_size, 1, ("--batch-size",), where)
+        return dataclasses.replace(self, **changes)
+
+
+def load_config(source: str | Path | Mapping[str, Any]) -> Config:
+    """Read a YAML file (path) or a mapping and validate it into a :class:`Config`."""
+    if isinstance(source, Mapping):
+        return _validate(source, _Locator(source="<dict>", marks={}, key_marks={}))
+    path = Path(source)
+    data, marks, key_marks = _read_yaml(path)
+    return _validate(data, _Locator(source=str(path), marks=marks, key_marks=key_marks))
+
+
+# ----------------------------------------------------------------------------- YAML reading
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads YAML 1.2 floats such as ``1e-6`` (1.1 wants ``1.0e-6``)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, yaml.Mark], dict[KeyPath, yaml.Mark]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found.", source=str(path)) from None
+    except IsADirectoryError:
+        raise ConfigError("is a directory, expected a YAML file.", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text, expected a YAML file.", source=str(path)) from None
+    except OSError as error:
+        raise ConfigError(f"cannot be read ({error.strerror}).", source=str(path)) from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError("is empty, expected a YAML mapping.", source=str(path))
+        marks: dict[KeyPath, yaml.Mark] = {}
+        key_marks: dict[KeyPath, yaml.Mark] = {}
+        data = _construct(node, (), (marks, key_marks), loader, str(path))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "invalid YAML"
+        raise ConfigError(
+            f"is not valid YAML: {problem}.",
+            source=str(path),
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"is not valid YAML: {error}.", source=str(path)) from None
+    finally:
+        loader.dispose()
+    return data, marks, key_marks
+
+
+def _construct(
+    node: yaml.Node,
+    path: KeyPath,
+    all_marks: tuple[dict[KeyPath, yaml.Mark], dict[KeyPath, yaml.Mark]],
+    loader: _Loader,
+    source: str,
+) -> Any:
+    """Build plain Python data from the node tree, remembering where each value and key starts."""
+    marks, key_marks = all_marks
+    if len(marks) >= _MAX_YAML_NODES:
+        raise ConfigError(f"has more than {_MAX_YAML_NODES} YAML nodes.", source=source)
+    marks[path] = node.start_mark
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise ConfigError(
+                    f"keys must be names, found {key!r}.",
+                    source=source,
+                    key=_format_path(path) or None,
+                    line=key_node.start_mark.line + 1,
+                    column=key_node.start_mark.column + 1,
+                )
+            if key in result:
+                raise ConfigError(
+                    "appears twice in the same mapping.",
+                    source=source,
+                    key=_format_path((*path, key)),
+                    line=key_node.start_mark.line + 1,
+                    column=key_node.start_mark.column + 1,
+                )
+            key_marks[(*path, key)] = key_node.start_mark
+            result[key] = _construct(value_node, (*path, key), all_marks, loader, source)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _construct(item, (*path, index), all_marks, loader, source)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class _Locator:
+    source: str
+    marks: Mapping[KeyPath, yaml.Mark]
+    key_marks: Mapping[KeyPath, yaml.Mark]
+
+    def error(self, path: KeyPath, message: str, *, at_key: bool = False) -> ConfigError:
+        """An error located at the value of ``path``, or at its key when ``at_key``."""
+        mark = (self.key_marks if at_key else self.marks).get(path)
+        return ConfigError(
+            message,
+            source=self.source,
+            key=_format_path(path) or None,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        )
+
+
+def _format_path(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _check_keys(
+    mapping: Mapping[str, Any], allowed: tuple[str, ...], path: KeyPath, where: _Locator
+) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise where.error(
+                (*path, key),
+                f"unknown key '{key}'.{_did_you_mean(key, allowed)} "
+                f"Allowed here: {', '.join(allowed)}.",
+                at_key=True,
+            )
+
+
+def _require_mapping(value: Any, path: KeyPath, where: _Locator, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise where.error(path, f"expected {what}, found {_describe(value)}.")
+    return value
+
+
+def _int_at_least(value: Any, minimum: int, path: KeyPath, where: _Locator) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise where.error(path, f"expected a whole number ≥ {minimum}, found {_describe(value)}.")
+    if value < minimum:
+        raise where.error(path, f"expected a whole number ≥ {minimum}, found {value}.")
+    return value
+
+
+def _positive_or_zero_float(
+    value: Any, path: KeyPath, where: _Locator, *, strict: bool = False
+) -> float:
+    """A finite float, > 0 when ``strict`` else ≥ 0. Numeric strings such as '1e-6' count."""
+    expected = "a finite number > 0" if strict else "a finite number ≥ 0"
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        raise where.error(path, f"expected {expected}, found {_describe(value)}.")
+    if number < 0 or (strict and number == 0):
+        raise where.error(path, f"expected {expected}, found {value}.")
+    return number
+
+
+def _validate(data: Any, where: _Locator) -> Config:
+    top = _require_mapping(data, (), where, "a mapping of keys such as input_size, layers, loss")
+    _check_keys(top, _TOP_LEVEL_KEYS, (), where)
+    for required in ("input_size", "layers", "loss"):
+        if required not in top:
+            raise where.error(
+                (), f"missing required key '{required}'. Required: input_size, layers, loss."
+            )
+
+    input_size = _int_at_least(top["input_size"], 1, ("input_size",), where)
+    layers = _validate_layers(top["layers"], where)
+    loss = _validate_loss(top["loss"], layers, where)
+
+    batch_size = _int_at_least(top.get("batch_size", DEFAULT_BATCH_SIZE), 1, ("batch_size",), where)
+    seed = _int_at_least(top.get("seed", 0), 0, ("seed",), where)
+    init = top.get("init", "auto")
+    if init not in INIT_SCHEMES:
+        raise where.error(
+            ("init",),
+            f"unknown init scheme {_describe(init)}. Expected one of: {', '.join(INIT_SCHEMES)}."
+            + (_did_you_mean(init, INIT_SCHEMES) if isinstance(init, str) else ""),
+        )
+    return Config(
+        input_size=input_size,
+        layers=layers,
+        loss=loss,
+        batch_size=batch_size,
+        seed=seed,
+        init=init,
+        check=_validate_check(top.get("check", {}), where),
+        source=where.source,
+    )
+
+
+def _validate_layers(value: Any, where: _Locator) -> tuple[LayerSpec, ...]:
+    if not isinstance(value, list) or not value:
+        raise where.error(
+            ("layers",),
+            "expected a non-empty list of layers such as {units: 8, activation: relu}, "
+            f"found {_describe(value)}.",
+        )
+    names = sorted(ACTIVATIONS)
+    layers = []
+    for index, item in enumerate(value):
+        path: KeyPath = ("layers", index)
+        layer = _require_mapping(item, path, where, "a layer such as {units: 8, activation: relu}")
+        _check_keys(layer, _LAYER_KEYS, path, where)
+        for required in _LAYER_KEYS:
+            if required not in layer:
+                raise where.error(path, f"layer {index + 1} is missing '{required}'.")
+        units = _int_at_least(layer["units"], 1, (*path, "units"), where)
+        activation = layer["activation"]
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            hint = _did_you_mean(activation, names) if isinstance(activation, str) else ""
+            raise where.error(
+                (*path, "activation"),
+                f"unknown activation {_describe(activation)}. "
+                f"Expected one of: {', '.join(names)}.{hint}",
+            )
+        is_output = index == len(value) - 1
+        if not is_output and not ACTIVATIONS[activation].hidden_ok:
+            raise where.error(
+                (*path, "activation"),
+                f"'{activation}' is only allowed in the output (last) layer, as in the seed §3.3; "
+                f"layer {index + 1} of {len(value)} is hidden.",
+            )
+        layers.append(LayerSpec(units=units, activation=activation))
+    return tuple(layers)
+
+
+def _validate_loss(value: Any, layers: tuple[LayerSpec, ...], where: _Locator) -> str:
+    canonical = canonical_loss_name(value) if isinstance(value, str) else None
+    if canonical is None:
+        hint = _did_you_mean(value, sorted(LOSS_ALIASES)) if isinstance(value, str) else ""
+        raise where.error(
+            ("loss",),
+            f"unknown loss {_describe(value)}. Expected one of: {', '.join(sorted(LOSSES))} "
+            f"(or an alias: {', '.join(sorted(set(LOSS_ALIASES) - set(LOSSES)))}).{hint}",
+        )
+    output = layers[-1].activation
+    if LOSSES[canonical].needs_probabilities and not ACTIVATIONS[output].probabilities:
+        raise where.error(
+            ("loss",),
+            f"'{canonical}' takes logs of the outputs, so the last layer must produce values "
+            f"in (0, 1) (sigmoid or softmax); it is '{output}'.",
+        )
+    return canonical
+
+
+def _validate_check(value: Any, where: _Locator) -> CheckOptions:
+    check = _require_mapping(value, ("check",), where, "a mapping with eps, rtol, atol")
+    _check_keys(check, _CHECK_KEYS, ("check",), where)
+    defaults = CheckOptions()
+    return CheckOptions(
+        **{
+            name: _positive_or_zero_float(
+                check.get(name, getattr(defaults, name)),
+                ("check", name),
+                where,
+                strict=name == "eps",
+            )
+            for name in _CHECK_KEYS
+        }
+    )

@@ -1,0 +1,131 @@
+"""Loss functions as a registry: name → per-sample value L_s and gradient ∇_a L_s.
+
+The batch loss is L = mean over samples of L_s (samples as rows, n = output units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+
+__all__ = ["LOSSES", "LOSS_ALIASES", "Loss", "NetworkOutput", "canonical_loss_name", "get_loss"]
+
+Array = np.ndarray
+
+
+class NetworkOutput:
+    """The last layer's activations a^J, with logs taken from z^J where that is more stable."""
+
+    def __init__(self, z: Array, a: Array, activation: Activation) -> None:
+        self.z = z
+        self.a = a
+        self._activation = activation
+
+    def log(self) -> Array:
+        if self._activation.log_value is not None:
+            return self._activation.log_value(self.z)
+        return np.log(self.a)
+
+    def log_one_minus(self) -> Array:
+        if self._activation.log_one_minus_value is not None:
+            return self._activation.log_one_minus_value(self.z)
+        return np.log1p(-self.a)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One loss. ``value`` gives L_s per sample, shape (B,); ``gradient`` gives ∇_a L_s, (B, n)."""
+
+    name: str
+    value: Callable[[NetworkOutput, Array], Array]
+    gradient: Callable[[Array, Array], Array]
+    formula: str
+    gradient_formula: str
+    # Needs outputs in (0, 1): only probability-valued activations may feed it.
+    needs_probabilities: bool = False
+
+
+def _mse(output: NetworkOutput, y: Array) -> Array:
+    return np.mean((y - output.a) ** 2, axis=-1)
+
+
+def _mse_gradient(a: Array, y: Array) -> Array:
+    return -2.0 / a.shape[-1] * (y - a)
+
+
+def _bce(output: NetworkOutput, y: Array) -> Array:
+    return -np.sum(y * output.log() + (1.0 - y) * output.log_one_minus(), axis=-1)
+
+
+def _bce_gradient(a: Array, y: Array) -> Array:
+    # NOTES.md: the seed prints −y/ŷ − (1−y)/(1−ŷ); the second sign is +.
+    return -y / a + (1.0 - y) / (1.0 - a)
+
+
+def _cce(output: NetworkOutput, y: Array) -> Array:
+    return -np.sum(y * output.log(), axis=-1)
+
+
+def _cce_gradient(a: Array, y: Array) -> Array:
+    return -y / a
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            name="mse",
+            value=_mse,
+            gradient=_mse_gradient,
+            formula="L = (1/n) Σ_i (y_i − ŷ_i)²",
+            gradient_formula="∇_a L = −(2/n)(y − a)",
+        ),
+        Loss(
+            name="binary_crossentropy",
+            value=_bce,
+            gradient=_bce_gradient,
+            formula="L = Σ_i −y_i log ŷ_i − (1 − y_i) log(1 − ŷ_i)",
+            gradient_formula="∇_a L = −y/a + (1 − y)/(1 − a)",
+            needs_probabilities=True,
+        ),
+        Loss(
+            name="categorical_crossentropy",
+            value=_cce,
+            gradient=_cce_gradient,
+            formula="L = −Σ_j y_j log ŷ_j",
+            gradient_formula="∇_a L = −y/a",
+            needs_probabilities=True,
+        ),
+    )
+}
+
+LOSS_ALIASES: dict[str, str] = {
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "squared_error": "mse",
+    "bce": "binary_crossentropy",
+    "binary_crossentropy": "binary_crossentropy",
+    "binary_cross_entropy": "binary_crossentropy",
+    "cce": "categorical_crossentropy",
+    "categorical_crossentropy": "categorical_crossentropy",
+    "categorical_cross_entropy": "categorical_crossentropy",
+    "crossentropy": "categorical_crossentropy",
+    "cross_entropy": "categorical_crossentropy",
+}
+
+
+def canonical_loss_name(name: str) -> str | None:
+    """The registry name for ``name`` or one of its aliases (case- and dash-insensitive)."""
+    return LOSS_ALIASES.get(name.strip().lower().replace("-", "_"))
+
+
+def get_loss(name: str) -> Loss:
+    """The registered loss called ``name`` or an alias of it (KeyError if there is none)."""
+    canonical = canonical_loss_name(name)
+    if canonical is None:
+        raise KeyError(name)
+    return LOSSES[canonical]

@@ -1,0 +1,116 @@
+"""The result of a check as plain data: per layer, per quantity, the comparison numbers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .compare import Comparison
+
+__all__ = ["CheckReport", "LayerReport", "QuantityCheck"]
+
+
+def _json_float(value: float) -> float | None:
+    # JSON has no inf or NaN; null says "not a number" without breaking strict parsers.
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class QuantityCheck:
+    """One row of a layer's table: φ^j, ∇W^j or ∇b^j against its finite differences."""
+
+    layer: int
+    quantity: str
+    equation: int
+    comparison: Comparison
+
+    @property
+    def passed(self) -> bool:
+        return self.comparison.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.comparison
+        return {
+            "quantity": self.quantity,
+            "equation": self.equation,
+            "shape": list(c.shape),
+            "max_abs_error": _json_float(c.max_abs_error),
+            "max_rel_error": _json_float(c.max_rel_error),
+            "rel_norm_error": _json_float(c.rel_norm_error),
+            "worst_index": list(c.worst_index),
+            "worst_analytic": _json_float(c.worst_analytic),
+            "worst_numeric": _json_float(c.worst_numeric),
+            "elements": int(np.prod(c.shape)),
+            "failed": c.failed,
+            "passed": c.passed,
+        }
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """All checks of one layer."""
+
+    layer: int
+    units: int
+    activation: str
+    checks: tuple[QuantityCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "units": self.units,
+            "activation": self.activation,
+            "passed": self.passed,
+            "checks": [check.to_dict() for check in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything a presenter needs; ``arrays`` holds the raw data for ``--save-arrays``."""
+
+    config: str
+    input_size: int
+    loss: str
+    loss_value: float
+    method: str
+    eps: float
+    rtol: float
+    atol: float
+    seed: int
+    batch_size: int
+    layers: tuple[LayerReport, ...]
+    diagnosis: str
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        return all(layer.passed for layer in self.layers)
+
+    @property
+    def checks(self) -> tuple[QuantityCheck, ...]:
+        return tuple(check for layer in self.layers for check in layer.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``bpcheck run --format json``."""
+        return {
+            "passed": self.passed,
+            "config": self.config,
+            "loss": self.loss,
+            "loss_value": _json_float(self.loss_value),
+            "method": self.method,
+            "eps": self.eps,
+            "rtol": self.rtol,
+            "atol": self.atol,
+            "seed": self.seed,
+            "batch_size": self.batch_size,
+            "diagnosis": self.diagnosis,
+            "layers": [layer.to_dict() for layer in self.layers],
+        }

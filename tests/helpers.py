@@ -1,0 +1,49 @@
+"""Builders shared by the tests: small config dicts and file writers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+
+
+def small_config(**changes: Any) -> dict[str, Any]:
+    """A three-layer network dict touching relu, sigmoid and softmax + CCE."""
+    config: dict[str, Any] = {
+        "input_size": 4,
+        "layers": [
+            {"units": 6, "activation": "relu"},
+            {"units": 5, "activation": "sigmoid"},
+            {"units": 3, "activation": "softmax"},
+        ],
+        "loss": "categorical_crossentropy",
+        "batch_size": 5,
+        "seed": 7,
+    }
+    config.update(changes)
+    return config
+
+
+def square_config(**changes: Any) -> dict[str, Any]:
+    """Equal widths, so a missing transpose of W still has the right shape and must be caught."""
+    config: dict[str, Any] = {
+        "input_size": 5,
+        "layers": [
+            {"units": 5, "activation": "tanh"},
+            {"units": 5, "activation": "sigmoid"},
+            {"units": 5, "activation": "sigmoid"},
+        ],
+        "loss": "binary_crossentropy",
+        "batch_size": 4,
+        "seed": 11,
+    }
+    config.update(changes)
+    return config
+
+
+def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path

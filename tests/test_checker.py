@@ -1,0 +1,201 @@
+"""The whole check: shipped configs pass, and every kind of broken equation is caught and named."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from backprop_check import backprop, check, checker
+from backprop_check.activations import ACTIVATIONS
+from backprop_check.backprop import SPECIAL_CASES, SpecialCase
+from backprop_check.losses import LOSSES
+
+from .helpers import CONFIGS, small_config, square_config
+
+
+def _failing(report) -> list[tuple[int, str]]:
+    """Failing (layer, quantity) pairs from the output layer down, as the diagnosis reads them."""
+    return [
+        (c.layer, c.quantity)
+        for layer in reversed(report.layers)
+        for c in layer.checks
+        if not c.passed
+    ]
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_config_passes(path) -> None:
+    report = check(path)
+    assert report.passed, report.diagnosis
+    assert report.diagnosis.startswith("All ")
+
+
+def test_report_covers_every_layer_and_quantity() -> None:
+    report = check(small_config())
+    assert [(c.layer, c.quantity, c.equation) for c in report.checks] == [
+        (1, "phi", 2), (1, "W", 3), (1, "b", 4),
+        (2, "phi", 2), (2, "W", 3), (2, "b", 4),
+        (3, "phi", 1), (3, "W", 3), (3, "b", 4),
+    ]  # fmt: skip
+    assert [c.comparison.shape for c in report.checks[:3]] == [(5, 6), (6, 4), (6,)]
+    assert report.loss == "categorical_crossentropy"
+    assert report.method == "central"
+
+
+def test_same_seed_same_numbers_and_overrides_apply() -> None:
+    first, second = check(small_config()), check(small_config())
+    assert first.to_dict() == second.to_dict()
+    other = check(small_config(), seed=8, batch_size=2, eps=1e-5, rtol=1e-4, atol=1e-7)
+    assert (other.seed, other.batch_size, other.eps, other.rtol, other.atol) == (
+        8,
+        2,
+        1e-5,
+        1e-4,
+        1e-7,
+    )
+    assert other.loss_value != first.loss_value
+
+
+# --------------------------------------------------------------------------- broken equations
+
+
+def _broken_derivative(monkeypatch, name: str, derivative) -> None:
+    monkeypatch.setitem(
+        ACTIVATIONS, name, dataclasses.replace(ACTIVATIONS[name], derivative=derivative)
+    )
+
+
+def test_broken_hidden_sigma_prime_fails_eq2_at_that_layer(monkeypatch) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.1 * sigmoid.derivative(z))
+    report = check(small_config())
+    assert not report.passed
+    assert _failing(report)[0] == (2, "phi")
+    assert (3, "phi") not in _failing(report)
+    assert report.diagnosis.startswith(
+        "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2 — check σ' of layer 2"
+    )
+
+
+def test_seed_typo_sigma_instead_of_sigma_prime_is_caught(monkeypatch) -> None:
+    """NOTES.md, §2.2: φ^j = (w^{j+1})ᵀ φ^{j+1} ∘ σ(z^j) as printed."""
+    _broken_derivative(monkeypatch, "sigmoid", ACTIVATIONS["sigmoid"].value)
+    report = check(small_config())
+    assert "Eq. 2 between layers 3 and 2" in report.diagnosis
+    assert report.layers[1].checks[0].comparison.max_rel_error > 0.1
+
+
+def test_missing_transpose_fails_eq2(monkeypatch) -> None:
+    monkeypatch.setattr(
+        backprop, "phi_hidden", lambda w_next, phi_next, d: (phi_next @ w_next.T) * d
+    )
+    report = check(square_config())
+    assert _failing(report)[0] == (2, "phi")
+    assert "Eq. 2 between layers 3 and 2" in report.diagnosis
+    assert "transpose of W³" in report.diagnosis
+
+
+def test_wrong_loss_gradient_fails_eq1(monkeypatch) -> None:
+    mse = LOSSES["mse"]
+    # A classic slip: forgetting the 2/n of the mean squared error.
+    monkeypatch.setitem(LOSSES, "mse", dataclasses.replace(mse, gradient=lambda a, y: -(y - a)))
+    config = small_config(
+        layers=[{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
+        loss="mse",
+    )
+    report = check(config)
+    assert _failing(report)[0] == (2, "phi")
+    assert report.diagnosis.startswith("φ² fails at the output layer: the error is in Eq. 1")
+    assert "∇_a L of mse" in report.diagnosis
+
+
+def test_seed_bce_sign_typo_is_caught_through_the_general_eq1(monkeypatch) -> None:
+    """NOTES.md, §3.2.1: ∇_ŷ L = −y/ŷ − (1−y)/(1−ŷ) as printed."""
+    bce = LOSSES["binary_crossentropy"]
+    monkeypatch.setitem(
+        LOSSES,
+        "binary_crossentropy",
+        dataclasses.replace(bce, gradient=lambda a, y: -y / a - (1 - y) / (1 - a)),
+    )
+    monkeypatch.delitem(SPECIAL_CASES, ("sigmoid", "binary_crossentropy"))
+    report = check(square_config())
+    assert _failing(report)[0] == (3, "phi")
+    assert "Eq. 1" in report.diagnosis
+
+
+def test_wrong_special_case_is_named_in_the_diagnosis(monkeypatch) -> None:
+    case = SPECIAL_CASES[("softmax", "categorical_crossentropy")]
+    monkeypatch.setitem(
+        SPECIAL_CASES,
+        ("softmax", "categorical_crossentropy"),
+        SpecialCase(lambda z, a, y: y - a, case.formula, case.section),
+    )
+    report = check(small_config())
+    assert _failing(report)[0] == (3, "phi")
+    assert "the special case φ³ = a Σ_j y_j − y" in report.diagnosis
+
+
+def test_eq3_without_the_batch_mean_fails_eq3_only(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: phi.T @ a_prev)
+    report = check(small_config())
+    assert set(_failing(report)) == {(1, "W"), (2, "W"), (3, "W")}
+    assert report.diagnosis.startswith("φ³ passes but ∇W³ fails: the error is in Eq. 3 at layer 3")
+
+
+def test_seed_typo_a_j_instead_of_a_j_minus_1_fails_eq3(monkeypatch) -> None:
+    """NOTES.md, §2.4: z^j = w^j a^j + b^j as printed would make ∇W^j = φ^j (a^j)ᵀ."""
+    correct = backprop.backward
+
+    def backward_with_typo(network, trace, y):
+        gradients = correct(network, trace, y)
+        wrong = tuple(
+            backprop.grad_w(gradients.phis[j - 1], trace.a(j)) for j in range(1, network.depth + 1)
+        )
+        return dataclasses.replace(gradients, dW=wrong)
+
+    monkeypatch.setattr(checker, "backward", backward_with_typo)
+    report = check(square_config())
+    assert set(_failing(report)) == {(1, "W"), (2, "W"), (3, "W")}
+    assert "Eq. 3 at layer 3" in report.diagnosis
+
+
+def test_eq4_summed_instead_of_averaged_fails_eq4(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_b", lambda phi: np.sum(phi, axis=0))
+    report = check(small_config())
+    assert set(_failing(report)) == {(1, "b"), (2, "b"), (3, "b")}
+    assert report.diagnosis.startswith("φ³ passes but ∇b³ fails: the error is in Eq. 4 at layer 3")
+
+
+def test_diagnosis_counts_the_other_failures(monkeypatch) -> None:
+    _broken_derivative(monkeypatch, "relu", lambda z: np.ones_like(z))
+    report = check(small_config())
+    assert _failing(report)[0] == (1, "phi")
+    assert report.diagnosis.endswith("(2 more checks fail further down.)")
+
+
+def test_arrays_hold_inputs_and_both_gradients() -> None:
+    report = check(small_config())
+    assert sorted(report.arrays) == sorted(
+        ["x", "y"] + [f"{p}{j}" for p in ("W", "b", "dW", "db", "nW", "nb") for j in (1, 2, 3)]
+    )
+    np.testing.assert_allclose(report.arrays["dW2"], report.arrays["nW2"], rtol=1e-5, atol=1e-8)
+    assert report.arrays["W2"].shape == (5, 6)
+
+
+def test_seed_typo_sigma_prime_at_x_instead_of_z_fails_eq2(monkeypatch) -> None:
+    """NOTES.md, §3.2: σ(x) ∘ (1 − σ(x)) read with x the network input, not the layer's own z."""
+
+    def backward_at_x(network, trace, y):
+        gradients = backprop.backward(network, trace, y)
+        phis = [gradients.phis[-1]]
+        for j in range(network.depth - 1, 0, -1):
+            at_input = network.activation(j).derivative(trace.a(0))
+            phis.insert(0, backprop.phi_hidden(network.W(j + 1), phis[0], at_input))
+        return dataclasses.replace(gradients, phis=tuple(phis))
+
+    monkeypatch.setattr(checker, "backward", backward_at_x)
+    report = check(square_config())
+    assert _failing(report)[0] == (2, "phi")
+    assert "Eq. 2 between layers 3 and 2" in report.diagnosis

@@ -1,0 +1,229 @@
+"""The `bpcheck` command through CliRunner: exit codes, JSON shape, tables, messages."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from backprop_check import __version__
+from backprop_check.activations import ACTIVATIONS
+from backprop_check.cli import main
+
+from .helpers import CONFIGS, ROOT, small_config, write
+
+SOFTMAX_CCE = ROOT / "configs" / "softmax_cce.yaml"
+
+
+def _config_file(tmp_path: Path, **changes) -> Path:
+    return write(tmp_path, yaml.safe_dump(small_config(**changes)))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_configs_exit_0(runner: CliRunner, path: Path) -> None:
+    result = runner.invoke(main, ["run", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "PASSED" in result.stdout
+
+
+def test_table_output(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE)])
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"bpcheck · {SOFTMAX_CCE}"
+    assert lines[1].startswith(
+        "network 4 → 16 relu → 8 sigmoid → 3 softmax · loss categorical_crossentropy = "
+    )
+    assert lines[1].endswith(" · batch 8 · seed 0")
+    assert lines[2] == "central differences · eps 1e-06 · rtol 1e-05 · atol 1e-08"
+    assert [line.rstrip() for line in lines if line.startswith("Layer")] == [
+        "Layer 1 of 3 · 16 units · relu · hidden",
+        "Layer 2 of 3 · 8 units · sigmoid · hidden",
+        "Layer 3 of 3 · 3 units · softmax · output",
+    ]
+    rows = [line for line in lines if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == [
+        "φ¹",
+        "∇W¹",
+        "∇b¹",
+        "φ²",
+        "∇W²",
+        "∇b²",
+        "φ³",
+        "∇W³",
+        "∇b³",
+    ]
+    assert all(row.split("│")[-2].strip() == "pass" for row in rows)
+    assert (
+        lines[-2]
+        == "All 9 checks passed: Equations 1–4 agree with the finite differences at every layer."
+    )
+    assert lines[-1] == "PASSED: 9 of 9 checks."
+    assert result.stderr == ""
+
+
+def test_json_document(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--format", "json"])
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert set(document) == {
+        "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
+        "batch_size", "diagnosis", "layers",
+    }  # fmt: skip
+    assert document["passed"] is True
+    assert document["method"] == "central"
+    assert (document["eps"], document["rtol"], document["atol"], document["seed"]) == (
+        1e-6,
+        1e-5,
+        1e-8,
+        0,
+    )
+    assert [
+        (layer["layer"], layer["units"], layer["activation"]) for layer in document["layers"]
+    ] == [
+        (1, 16, "relu"),
+        (2, 8, "sigmoid"),
+        (3, 3, "softmax"),
+    ]
+    first = document["layers"][0]["checks"][0]
+    assert {"quantity", "equation", "shape", "max_abs_error", "max_rel_error", "rel_norm_error",
+            "worst_index", "failed", "passed"} <= set(first)  # fmt: skip
+    assert (first["quantity"], first["equation"], first["shape"]) == ("phi", 2, [8, 16])
+    equations = [(c["quantity"], c["equation"]) for c in document["layers"][2]["checks"]]
+    assert equations == [("phi", 1), ("W", 3), ("b", 4)]
+    assert isinstance(first["max_abs_error"], float)
+    assert first["failed"] == 0
+
+
+def test_options_override_the_file(runner: CliRunner) -> None:
+    args = ["run", str(SOFTMAX_CCE), "--format", "json", "--eps", "1e-5", "--rtol", "1e-4",
+            "--atol", "1e-7", "--seed", "4", "--batch-size", "3"]  # fmt: skip
+    document = json.loads(runner.invoke(main, args).stdout)
+    assert (document["eps"], document["rtol"], document["atol"], document["seed"]) == (
+        1e-5,
+        1e-4,
+        1e-7,
+        4,
+    )
+    assert document["layers"][0]["checks"][0]["shape"] == [3, 16]
+
+
+def test_a_broken_derivative_exits_1_and_names_the_equation(
+    runner: CliRunner, monkeypatch, tmp_path: Path
+) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    monkeypatch.setitem(
+        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
+    )
+    result = runner.invoke(main, ["run", str(_config_file(tmp_path))])
+    assert result.exit_code == 1
+    assert "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2" in result.stdout
+    assert "FAILED" in result.stdout
+    result = runner.invoke(main, ["run", str(_config_file(tmp_path)), "--format", "json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["passed"] is False
+    phi2 = document["layers"][1]["checks"][0]
+    assert (phi2["quantity"], phi2["equation"], phi2["passed"]) == ("phi", 2, False)
+    assert phi2["failed"] > 0
+
+
+def test_config_error_exits_2_with_one_paragraph(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "input_size: 4\nlayers:\n  - {units: 3, activation: sofmax}\nloss: cce\n"
+    )
+    result = runner.invoke(main, ["run", str(path)])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: {path}, line 3, column 28, key 'layers[0].activation': "
+        "unknown activation 'sofmax'. Expected one of: linear, relu, sigmoid, softmax, tanh. "
+        "Did you mean 'softmax'?\n"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_bad_option_value_exits_2(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--eps", "0"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "Error: command line, option '--eps': expected a finite number > 0, found 0.0.\n"
+    )
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--eps", "tiny"])
+    assert result.exit_code == 2
+    assert "'tiny' is not a valid float" in result.stderr
+
+
+def test_missing_config_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["run", str(tmp_path / "absent.yaml")])
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tmp_path / 'absent.yaml'}: file not found.\n"
+
+
+def test_save_arrays(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "arrays.out"  # no .npz suffix: written exactly where asked
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--save-arrays", str(target)])
+    assert result.exit_code == 0
+    with np.load(target) as arrays:
+        expected = ["x", "y"] + [
+            f"{p}{j}" for p in ("W", "b", "dW", "db", "nW", "nb") for j in (1, 2, 3)
+        ]
+        assert sorted(arrays.files) == sorted(expected)
+        assert arrays["x"].shape == (8, 4)
+        assert arrays["y"].shape == (8, 3)
+        assert arrays["W1"].shape == arrays["dW1"].shape == arrays["nW1"].shape == (16, 4)
+        assert arrays["b3"].shape == arrays["db3"].shape == arrays["nb3"].shape == (3,)
+        np.testing.assert_allclose(arrays["dW2"], arrays["nW2"], rtol=1e-5, atol=1e-8)
+
+
+def test_save_arrays_never_overwrites_the_config(runner: CliRunner, tmp_path: Path) -> None:
+    path = _config_file(tmp_path)
+    before = path.read_bytes()
+    result = runner.invoke(main, ["run", str(path), "--save-arrays", str(path)])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"Error: {path}: refusing to write arrays over an input file; choose another path.\n"
+    )
+    assert path.read_bytes() == before
+
+
+def test_save_arrays_into_a_missing_folder_exits_2(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "dir.npz"
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--save-arrays", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {target}: cannot write the arrays file")
+
+
+def test_version_and_help(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["--version"]).stdout == f"bpcheck, version {__version__}\n"
+    result = runner.invoke(main, ["run", "--help"])
+    assert result.exit_code == 0
+    for option in (
+        "--eps",
+        "--rtol",
+        "--atol",
+        "--seed",
+        "--batch-size",
+        "--format",
+        "--save-arrays",
+    ):
+        assert option in result.stdout
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "backprop_check", "run", str(SOFTMAX_CCE), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["passed"] is True
