@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import partial
+import os
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,25 +17,58 @@ from .backprop import SPECIAL_CASES, Gradients, backward
 from .compare import compare
 from .config import Config, load_config
 from .diagnosis import diagnose
-from .finite_differences import central_difference
+from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
+from .finite_differences import METHODS, Estimate
 from .losses import get_loss
-from .network import Network, Trace, init_network, random_batch
-from .perturbation import QUANTITIES, Target, perturbed_losses
-from .report import CheckReport, LayerReport, QuantityCheck
+from .network import Network, init_network, random_batch
+from .notation import quantity_symbol
+from .perturbation import QUANTITIES, Target
+from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
 
-__all__ = ["build_problem", "check", "run_check"]
+__all__ = [
+    "DEFAULT_JOBS",
+    "Checker",
+    "ProgressEvent",
+    "build_problem",
+    "check",
+    "run_check",
+]
 
 Array = np.ndarray
 
+DEFAULT_JOBS = max(1, min(os.cpu_count() or 1, 4))
+# Elements × samples handled per task: big enough to amortise numpy's per-call cost, small
+# enough for the temporaries to stay in cache and for the tasks to balance across threads.
+_BLOCK = 1 << 18
+# Elements probed per tensor when estimating how long a full check takes.
+_PROBE = 256
 
-def check(config: Config | str | Path | Mapping[str, Any], **overrides: Any) -> CheckReport:
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def check(
+    config: Config | str | Path | Mapping[str, Any],
+    *,
+    progress: ProgressCallback | None = None,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+    jobs: int = DEFAULT_JOBS,
+    **overrides: Any,
+) -> CheckReport:
     """Check the gradients of the network ``config`` describes (a path, a mapping or a Config).
 
-    Keyword overrides: eps, rtol, atol, seed, batch_size (as the command-line options).
+    Keyword overrides are those of the command line: eps, rtol, atol, seed, batch_size, method,
+    sample, directions.
     """
     if not isinstance(config, Config):
         config = load_config(config)
-    return run_check(config.with_overrides(**overrides))
+    checker = Checker(config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs)
+    return checker.run(progress=progress)
+
+
+def run_check(config: Config) -> CheckReport:
+    """Check a validated config as it stands."""
+    return Checker(config).run()
 
 
 def build_problem(config: Config) -> tuple[Network, Array, Array]:
@@ -56,62 +92,245 @@ def build_problem(config: Config) -> tuple[Network, Array, Array]:
     return network, x, y
 
 
-def _analytic(gradients: Gradients, target: Target) -> Array:
-    source = {"phi": gradients.phis, "W": gradients.dW, "b": gradients.db}[target.quantity]
-    return source[target.layer - 1]
+@dataclass(frozen=True)
+class _Numeric:
+    """Finite-difference results for some elements (or directions) of one tensor."""
+
+    values: Array
+    kinks: Array
+    error: Array | None
 
 
-def run_check(config: Config) -> CheckReport:
-    """Analytic gradients (Eq. 1–4) against central differences, for every layer and quantity."""
-    network, x, y = build_problem(config)
-    trace: Trace = network.forward(x)
-    gradients = backward(network, trace, y)
-    options = config.check
-    numeric: dict[Target, Array] = {}
-    layers = []
-    for j, spec in enumerate(config.layers, start=1):
-        checks = []
-        for quantity in QUANTITIES:
-            target = Target(layer=j, quantity=quantity)
-            evaluate = partial(perturbed_losses, network, x, y, trace, target)
-            numeric[target] = central_difference(evaluate, options.eps)
-            comparison = compare(
-                _analytic(gradients, target), numeric[target], rtol=options.rtol, atol=options.atol
-            )
-            checks.append(QuantityCheck(j, quantity, target.equation(network.depth), comparison))
-        layers.append(
-            LayerReport(layer=j, units=spec.units, activation=spec.activation, checks=tuple(checks))
+class Checker:
+    """A network and batch built from a config, its analytic gradients, ready to be checked."""
+
+    def __init__(
+        self, config: Config, *, max_memory: int = DEFAULT_MAX_MEMORY, jobs: int = DEFAULT_JOBS
+    ) -> None:
+        self.config = config
+        self.jobs = max(1, jobs)
+        self.method = METHODS[config.check.method]
+        self.network, self.x, self.y = build_problem(config)
+        self.engine = PerturbationEngine(
+            self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
         )
-    special = SPECIAL_CASES.get((config.layers[-1].activation, config.loss))
-    return CheckReport(
-        config=config.source,
-        input_size=config.input_size,
-        loss=config.loss,
-        loss_value=float(np.mean(network.sample_losses(trace.zs[-1], trace.activations[-1], y))),
-        method="central",
-        eps=options.eps,
-        rtol=options.rtol,
-        atol=options.atol,
-        seed=config.seed,
-        batch_size=config.batch_size,
-        layers=tuple(layers),
-        diagnosis=diagnose(
-            layers, loss=config.loss, output_special_case=special.formula if special else None
-        ),
-        arrays=_arrays(network, x, y, gradients, numeric),
-    )
+        self.gradients: Gradients = backward(self.network, self.engine.trace, self.y)
 
+    @property
+    def targets(self) -> list[Target]:
+        return [
+            Target(layer=j, quantity=quantity)
+            for j in range(1, self.network.depth + 1)
+            for quantity in QUANTITIES
+        ]
 
-def _arrays(
-    network: Network, x: Array, y: Array, gradients: Gradients, numeric: Mapping[Target, Array]
-) -> dict[str, Array]:
-    arrays = {"x": x, "y": y}
-    for j in range(1, network.depth + 1):
-        arrays[f"W{j}"] = network.W(j)
-        arrays[f"b{j}"] = network.b(j)
-    for j in range(1, network.depth + 1):
-        arrays[f"dW{j}"] = gradients.dW[j - 1]
-        arrays[f"db{j}"] = gradients.db[j - 1]
-        arrays[f"nW{j}"] = numeric[Target(j, "W")]
-        arrays[f"nb{j}"] = numeric[Target(j, "b")]
-    return arrays
+    def element_count(self) -> int:
+        """Elements a full check perturbs, φ included."""
+        return sum(int(np.prod(self.engine.shape(target))) for target in self.targets)
+
+    def estimate_seconds(self) -> float:
+        """How long a full element-by-element check would take, from a short timed probe."""
+        total = 0.0
+        for target in self.targets:
+            size = int(np.prod(self.engine.shape(target)))
+            probe = np.arange(min(size, _PROBE))
+            started = time.perf_counter()
+            self.engine.loss_changes(target, self.config.check.step, probe)
+            per_element = (time.perf_counter() - started) / probe.size
+            total += per_element * size * self.method.evaluations
+        return total / min(self.jobs, 2)
+
+    # ------------------------------------------------------------------ the check
+
+    def run(self, *, progress: ProgressCallback | None = None) -> CheckReport:
+        """Compare analytic and numerical gradients of every layer and quantity."""
+        config, options = self.config, self.config.check
+        numeric_arrays: dict[Target, Array] = {}
+        layers = []
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            for j, spec in enumerate(config.layers, start=1):
+                checks = []
+                for quantity in QUANTITIES:
+                    target = Target(layer=j, quantity=quantity)
+                    row, numeric_arrays[target] = self._check_target(target, pool, progress)
+                    checks.append(row)
+                layers.append(
+                    LayerReport(
+                        layer=j, units=spec.units, activation=spec.activation, checks=tuple(checks)
+                    )
+                )
+        special = SPECIAL_CASES.get((config.layers[-1].activation, config.loss))
+        return CheckReport(
+            config=config.source,
+            input_size=config.input_size,
+            loss=config.loss,
+            loss_value=float(np.mean(self.engine.sample_losses)),
+            method=self.method.name,
+            eps=options.step,
+            rtol=options.relative_tolerance,
+            atol=options.absolute_tolerance,
+            seed=config.seed,
+            batch_size=config.batch_size,
+            layers=tuple(layers),
+            diagnosis=diagnose(
+                layers, loss=config.loss, output_special_case=special.formula if special else None
+            ),
+            mode=options.mode,
+            mode_count=options.sample if options.mode == "sample" else options.directions,
+            arrays=self._arrays(numeric_arrays),
+        )
+
+    def _label(self, target: Target) -> str:
+        symbol = quantity_symbol(target.quantity, target.layer)
+        return f"{symbol} · Eq. {target.equation(self.network.depth)}"
+
+    def _analytic(self, target: Target) -> Array:
+        source = {"phi": self.gradients.phis, "W": self.gradients.dW, "b": self.gradients.db}
+        return source[target.quantity][target.layer - 1]
+
+    def _check_target(
+        self, target: Target, pool: ThreadPoolExecutor, progress: ProgressCallback | None
+    ) -> tuple[QuantityCheck, Array]:
+        """One row of the report, and the numeric tensor (NaN where nothing was computed)."""
+        options = self.config.check
+        shape = self.engine.shape(target)
+        analytic = self._analytic(target)
+        equation = target.equation(self.network.depth)
+        numeric_full = np.full(shape, np.nan)
+        note = ""
+        if options.mode == "directions":
+            row = self._check_directions(target, equation, progress)
+            if row.passed:
+                return row, numeric_full
+            note = (
+                f"{row.comparison.failed} of {row.comparison.checked} random directions "
+                "disagreed; checked element by element."
+            )
+        size = int(np.prod(shape))
+        elements = (
+            self._sample(target, size, options.sample)
+            if options.mode == "sample"
+            else np.arange(size)
+        )
+        numeric = self._numeric_elements(target, elements, pool, progress)
+        numeric_full.reshape(-1)[elements] = numeric.values
+        comparison = compare(
+            analytic.reshape(-1)[elements],
+            numeric.values,
+            rtol=options.relative_tolerance,
+            atol=options.absolute_tolerance,
+            shape=shape,
+            indices=elements,
+        )
+        row = QuantityCheck(
+            layer=target.layer,
+            quantity=target.quantity,
+            equation=equation,
+            comparison=comparison,
+            mode="sample" if options.mode == "sample" else "full",
+            kinks=int(np.count_nonzero(numeric.kinks)),
+            error_estimate=None
+            if numeric.error is None
+            else float(np.max(numeric.error, initial=0.0)),
+            note=note,
+        )
+        return row, numeric_full
+
+    def _numeric_elements(
+        self,
+        target: Target,
+        elements: Array,
+        pool: ThreadPoolExecutor,
+        progress: ProgressCallback | None,
+    ) -> _Numeric:
+        samples_per_element = 1 if target.quantity == "phi" else self.engine.batch_size
+        size = max(1, min(self.engine.chunk_size(target), _BLOCK // samples_per_element))
+        chunks = [elements[start : start + size] for start in range(0, elements.size, size)]
+        label = self._label(target)
+        results = []
+        done = 0
+        for chunk, result in zip(
+            chunks, pool.map(lambda c: self._estimate(target, c), chunks), strict=True
+        ):
+            results.append(result)
+            done += chunk.size
+            if progress is not None:
+                progress(ProgressEvent(label=label, completed=done, total=elements.size))
+        if not results:
+            return _Numeric(np.zeros(0), np.zeros(0, dtype=bool), None)
+        errors = [r.error for r in results]
+        return _Numeric(
+            values=np.concatenate([r.values for r in results]),
+            kinks=np.concatenate([r.kinks for r in results]),
+            error=None if errors[0] is None else np.concatenate(errors),
+        )
+
+    def _estimate(self, target: Target, elements: Array) -> _Numeric:
+        kinks = np.zeros(elements.size, dtype=bool)
+
+        def evaluate(step: complex) -> Array:
+            changes = self.engine.loss_changes(target, step, elements)
+            kinks[changes.kinks] = True
+            return changes.changes
+
+        estimate: Estimate = self.method.estimate(evaluate, self.config.check.step)
+        return _Numeric(values=np.real(estimate.derivative), kinks=kinks, error=estimate.error)
+
+    def _sample(self, target: Target, size: int, count: int | None) -> Array:
+        """``count`` elements spread evenly over the tensor: one drawn from each of equal strata."""
+        if count is None or count >= size:
+            return np.arange(size)
+        rng = np.random.default_rng(
+            [self.config.seed, target.layer, QUANTITIES.index(target.quantity)]
+        )
+        edges = np.linspace(0, size, count + 1).astype(np.intp)
+        return edges[:-1] + (rng.random(count) * (edges[1:] - edges[:-1])).astype(np.intp)
+
+    def _check_directions(
+        self, target: Target, equation: int, progress: ProgressCallback | None
+    ) -> QuantityCheck:
+        """Directional derivatives along random unit directions against ⟨analytic, v⟩."""
+        options = self.config.check
+        count = options.directions or 1
+        shape = self.engine.shape(target)
+        rng = np.random.default_rng(
+            [self.config.seed, target.layer, QUANTITIES.index(target.quantity), 1]
+        )
+        directions = rng.standard_normal((count, *shape))
+        directions /= np.linalg.norm(directions.reshape(count, -1), axis=1).reshape(
+            count, *[1] * len(shape)
+        )
+        analytic = np.tensordot(directions, self._analytic(target), axes=len(shape))
+        estimate = self.method.estimate(
+            lambda step: self.engine.direction_changes(target, step, directions), options.step
+        )
+        if progress is not None:
+            progress(ProgressEvent(label=self._label(target), completed=count, total=count))
+        comparison = compare(
+            analytic,
+            np.real(estimate.derivative),
+            rtol=options.relative_tolerance,
+            atol=options.absolute_tolerance,
+        )
+        return QuantityCheck(
+            layer=target.layer,
+            quantity=target.quantity,
+            equation=equation,
+            comparison=comparison,
+            mode="directions",
+            error_estimate=None if estimate.error is None else float(np.max(estimate.error)),
+            note=f"{count} random direction{'s' if count > 1 else ''}; the index is a direction's.",
+        )
+
+    def _arrays(self, numeric: Mapping[Target, Array]) -> dict[str, Array]:
+        network = self.network
+        arrays = {"x": self.x, "y": self.y}
+        for j in range(1, network.depth + 1):
+            arrays[f"W{j}"] = network.W(j)
+            arrays[f"b{j}"] = network.b(j)
+        for j in range(1, network.depth + 1):
+            arrays[f"dW{j}"] = self.gradients.dW[j - 1]
+            arrays[f"db{j}"] = self.gradients.db[j - 1]
+            arrays[f"nW{j}"] = numeric[Target(j, "W")]
+            arrays[f"nb{j}"] = numeric[Target(j, "b")]
+        return arrays

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .checker import Checker
+    from .presenter import Presenter
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -22,6 +27,38 @@ def main() -> None:
     differences, layer by layer."""
 
 
+class _ByteSize(click.ParamType):
+    """A memory size: bytes, or a number with K, M or G (binary units)."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {
+        "": 1,
+        "b": 1,
+        "k": 2**10,
+        "kb": 2**10,
+        "m": 2**20,
+        "mb": 2**20,
+        "g": 2**30,
+        "gb": 2**30,
+    }
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower().replace("i", "")
+        number = text.rstrip("kmgb")
+        unit = text[len(number) :]
+        try:
+            size = int(float(number) * self._UNITS[unit])
+        except (ValueError, KeyError):
+            self.fail(f"{value!r} is not a size such as 512M or 2G.", param, ctx)
+        if size < 2**20:
+            self.fail(f"{value!r} is below the smallest budget, 1M.", param, ctx)
+        return size
+
+
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option("--eps", type=float, help="Finite-difference step (overrides check.eps).")
@@ -29,6 +66,32 @@ def main() -> None:
 @click.option("--atol", type=float, help="Absolute tolerance (overrides check.atol).")
 @click.option("--seed", type=int, help="Random seed for weights and data (overrides seed).")
 @click.option("--batch-size", type=int, help="Samples in the batch (overrides batch_size).")
+@click.option(
+    "--method",
+    type=click.Choice(["central", "forward", "complex-step", "richardson"]),
+    help="Finite-difference method (overrides check.method; default central).",
+)
+@click.option("--sample", type=int, metavar="K", help="Check K elements per tensor, stratified.")
+@click.option(
+    "--directions",
+    type=int,
+    metavar="K",
+    help="Check K random directional derivatives per tensor; a failing tensor is then checked "
+    "element by element.",
+)
+@click.option(
+    "--max-memory",
+    type=_ByteSize(),
+    default="512M",
+    show_default=True,
+    help="Memory budget for the batched finite differences.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads for the finite differences [default: CPUs, at most 4].",
+)
 @click.option(
     "--format",
     "output_format",
@@ -44,23 +107,29 @@ def main() -> None:
 )
 def run(
     config: Path,
-    eps: float | None,
-    rtol: float | None,
-    atol: float | None,
-    seed: int | None,
-    batch_size: int | None,
     output_format: str,
     save_arrays: Path | None,
+    max_memory: int,
+    jobs: int | None,
+    **overrides: object,
 ) -> None:
     """Check the network described by CONFIG (a YAML file)."""
-    from .checker import check
+    from .checker import DEFAULT_JOBS, Checker
+    from .config import load_config
     from .errors import BackpropCheckError
     from .presenter import Presenter
     from .saving import save_arrays as write_arrays
 
     presenter = Presenter()
     try:
-        report = check(config, eps=eps, rtol=rtol, atol=atol, seed=seed, batch_size=batch_size)
+        checker = Checker(
+            load_config(config).with_overrides(**overrides),  # type: ignore[arg-type]
+            max_memory=max_memory,
+            jobs=jobs or DEFAULT_JOBS,
+        )
+        _warn_if_slow(checker, presenter)
+        with presenter.progress() as progress:
+            report = checker.run(progress=progress)
         if save_arrays is not None:
             write_arrays(report, save_arrays, protect=[config])
     except BackpropCheckError as error:
@@ -71,3 +140,32 @@ def run(
     else:
         presenter.table(report)
     sys.exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+
+
+# A full check expected to take longer than this gets a note suggesting a quicker mode.
+_SLOW_SECONDS = 10.0
+# Below this many elements a full check is quick; skip even the timing probe.
+_SMALL_CHECK = 20_000
+
+
+def _warn_if_slow(checker: Checker, presenter: Presenter) -> None:
+    if checker.config.check.mode != "full":
+        return
+    elements = checker.element_count()
+    if elements < _SMALL_CHECK:
+        return
+    seconds = checker.estimate_seconds()
+    if seconds > _SLOW_SECONDS:
+        presenter.warning(
+            f"checking all {elements:,} elements one at a time will take about "
+            f"{_duration(seconds)} here. For a quicker look, --sample 100 checks 100 elements "
+            "per tensor, and --directions 8 checks 8 random directions per tensor."
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

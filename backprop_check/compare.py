@@ -20,6 +20,7 @@ class Comparison:
     """Summary of one analytic-vs-numeric comparison."""
 
     shape: tuple[int, ...]
+    checked: int
     max_abs_error: float
     max_rel_error: float
     rel_norm_error: float
@@ -44,8 +45,20 @@ def element_errors(analytic: Array, numeric: Array) -> tuple[Array, Array]:
     return abs_error, rel_error
 
 
-def compare(analytic: Array, numeric: Array, *, rtol: float, atol: float) -> Comparison:
-    """Compare two same-shaped arrays; the worst element is the one furthest from passing."""
+def compare(
+    analytic: Array,
+    numeric: Array,
+    *,
+    rtol: float,
+    atol: float,
+    shape: tuple[int, ...] | None = None,
+    indices: Array | None = None,
+) -> Comparison:
+    """Compare two same-shaped arrays; the worst element is the one furthest from passing.
+
+    With ``indices`` the arrays are 1-D and hold only those flat elements of a tensor of
+    ``shape``; the worst index is then reported in that tensor's coordinates.
+    """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
@@ -60,6 +73,10 @@ def compare(analytic: Array, numeric: Array, *, rtol: float, atol: float) -> Com
         )
     distance = np.nan_to_num(distance, nan=0.0, posinf=np.finfo(np.float64).max)
     worst = np.unravel_index(int(np.argmax(distance)), analytic.shape) if analytic.size else ()
+    full_shape = tuple(analytic.shape) if shape is None else tuple(shape)
+    worst_position = worst
+    if indices is not None and analytic.size:
+        worst_position = np.unravel_index(int(np.asarray(indices)[worst]), full_shape)
     with np.errstate(invalid="ignore", over="ignore"):
         denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
         difference = np.linalg.norm(analytic - numeric)
@@ -68,11 +85,12 @@ def compare(analytic: Array, numeric: Array, *, rtol: float, atol: float) -> Com
     else:
         rel_norm_error = float(difference / denominator) if denominator > 0 else 0.0
     return Comparison(
-        shape=tuple(analytic.shape),
+        shape=full_shape,
+        checked=int(analytic.size),
         max_abs_error=float(abs_error.max(initial=0.0)),
         max_rel_error=float(rel_error.max(initial=0.0)),
         rel_norm_error=rel_norm_error,
-        worst_index=tuple(int(i) for i in worst),
+        worst_index=tuple(int(i) for i in worst_position),
         worst_analytic=float(analytic[worst]) if analytic.size else 0.0,
         worst_numeric=float(numeric[worst]) if analytic.size else 0.0,
         failed=int(np.count_nonzero(failing)),

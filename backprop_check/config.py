@@ -19,6 +19,7 @@ import yaml
 
 from .activations import ACTIVATIONS
 from .errors import ConfigError
+from .finite_differences import METHODS
 from .losses import LOSS_ALIASES, LOSSES, canonical_loss_name
 
 __all__ = ["INIT_SCHEMES", "CheckOptions", "Config", "LayerSpec", "load_config"]
@@ -29,7 +30,7 @@ _MAX_YAML_NODES = 10_000
 
 _TOP_LEVEL_KEYS = ("input_size", "layers", "loss", "batch_size", "seed", "init", "check")
 _LAYER_KEYS = ("units", "activation")
-_CHECK_KEYS = ("eps", "rtol", "atol")
+_CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions")
 
 KeyPath = tuple[str | int, ...]
 
@@ -44,14 +45,38 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """Finite-difference step and tolerances.
+    """How the numerical side is computed and judged.
 
-    An element fails only if rel > rtol AND |analytic − numeric| > atol.
+    ``eps``, ``rtol`` and ``atol`` left as None take the method's defaults. An element fails only
+    if rel > rtol AND |analytic − numeric| > atol. ``sample`` checks that many elements per
+    tensor, ``directions`` that many random directional derivatives; neither means every element.
     """
 
-    eps: float = 1e-6
-    rtol: float = 1e-5
-    atol: float = 1e-8
+    method: str = "central"
+    eps: float | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    sample: int | None = None
+    directions: int | None = None
+
+    @property
+    def step(self) -> float:
+        return self.eps if self.eps is not None else METHODS[self.method].eps
+
+    @property
+    def relative_tolerance(self) -> float:
+        return self.rtol if self.rtol is not None else METHODS[self.method].rtol
+
+    @property
+    def absolute_tolerance(self) -> float:
+        return self.atol if self.atol is not None else METHODS[self.method].atol
+
+    @property
+    def mode(self) -> str:
+        """'sample', 'directions' or 'full'."""
+        if self.sample is not None:
+            return "sample"
+        return "directions" if self.directions is not None else "full"
 
 
 @dataclass(frozen=True)
@@ -75,15 +100,32 @@ class Config:
         atol: float | None = None,
         seed: int | None = None,
         batch_size: int | None = None,
+        method: str | None = None,
+        sample: int | None = None,
+        directions: int | None = None,
     ) -> Config:
         """A copy with command-line style overrides applied (None keeps the file's value)."""
         where = _Locator(source="command line", marks={}, key_marks={})
-        check_changes = {
+        check = self.check
+        if method is not None and method != check.method:
+            # Step and tolerances belong to a method: the file's were chosen for its own.
+            check = dataclasses.replace(check, eps=None, rtol=None, atol=None)
+        check_changes: dict[str, Any] = {
             name: _positive_or_zero_float(value, (f"--{name}",), where, strict=name == "eps")
             for name, value in (("eps", eps), ("rtol", rtol), ("atol", atol))
             if value is not None
         }
-        changes: dict[str, Any] = {"check": dataclasses.replace(self.check, **check_changes)}
+        if method is not None:
+            check_changes["method"] = _method(method, ("--method",), where)
+        if sample is not None and directions is not None:
+            raise where.error(("--sample",), "choose either --sample or --directions, not both.")
+        if sample is not None:
+            check_changes["sample"] = _int_at_least(sample, 1, ("--sample",), where)
+            check_changes["directions"] = None
+        if directions is not None:
+            check_changes["directions"] = _int_at_least(directions, 1, ("--directions",), where)
+            check_changes["sample"] = None
+        changes: dict[str, Any] = {"check": dataclasses.replace(check, **check_changes)}
         if seed is not None:
             changes["seed"] = _int_at_least(seed, 0, ("--seed",), where)
         if batch_size is not None:
@@ -374,18 +416,34 @@ def _validate_loss(value: Any, layers: tuple[LayerSpec, ...], where: _Locator) -
     return canonical
 
 
+def _method(value: Any, path: KeyPath, where: _Locator) -> str:
+    if not isinstance(value, str) or value not in METHODS:
+        hint = _did_you_mean(value, list(METHODS)) if isinstance(value, str) else ""
+        raise where.error(
+            path,
+            f"unknown method {_describe(value)}. Expected one of: {', '.join(METHODS)}.{hint}",
+        )
+    return value
+
+
 def _validate_check(value: Any, where: _Locator) -> CheckOptions:
-    check = _require_mapping(value, ("check",), where, "a mapping with eps, rtol, atol")
-    _check_keys(check, _CHECK_KEYS, ("check",), where)
-    defaults = CheckOptions()
-    return CheckOptions(
-        **{
-            name: _positive_or_zero_float(
-                check.get(name, getattr(defaults, name)),
-                ("check", name),
-                where,
-                strict=name == "eps",
-            )
-            for name in _CHECK_KEYS
-        }
+    check = _require_mapping(
+        value, ("check",), where, "a mapping with keys such as eps, rtol, atol"
     )
+    _check_keys(check, _CHECK_KEYS, ("check",), where)
+    if "sample" in check and "directions" in check:
+        raise where.error(
+            ("check", "directions"), "choose either sample or directions, not both.", at_key=True
+        )
+    options: dict[str, Any] = {}
+    if "method" in check:
+        options["method"] = _method(check["method"], ("check", "method"), where)
+    for name in ("eps", "rtol", "atol"):
+        if name in check:
+            options[name] = _positive_or_zero_float(
+                check[name], ("check", name), where, strict=name == "eps"
+            )
+    for name in ("sample", "directions"):
+        if name in check:
+            options[name] = _int_at_least(check[name], 1, ("check", name), where)
+    return CheckOptions(**options)

@@ -18,12 +18,22 @@ Array = np.ndarray
 
 
 class NetworkOutput:
-    """The last layer's activations a^J, with logs taken from z^J where that is more stable."""
+    """The last layer's activations a^J, with logs taken from z^J where that is more stable.
 
-    def __init__(self, z: Array, a: Array, activation: Activation) -> None:
+    ``a`` may be None: it is then computed from z^J on first use, so a loss that needs only
+    log a^J never pays for a^J.
+    """
+
+    def __init__(self, z: Array, a: Array | None, activation: Activation) -> None:
         self.z = z
-        self.a = a
+        self._a = a
         self._activation = activation
+
+    @property
+    def a(self) -> Array:
+        if self._a is None:
+            self._a = self._activation.value(self.z)
+        return self._a
 
     def log(self) -> Array:
         if self._activation.log_value is not None:

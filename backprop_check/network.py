@@ -68,11 +68,11 @@ class Network:
             activations.append(self.activation(j).value(zs[-1]))
         return Trace(zs=tuple(zs), activations=tuple(activations))
 
-    def output(self, z_last: Array, a_last: Array) -> NetworkOutput:
+    def output(self, z_last: Array, a_last: Array | None) -> NetworkOutput:
         return NetworkOutput(z_last, a_last, self.activation(self.depth))
 
-    def sample_losses(self, z_last: Array, a_last: Array, y: Array) -> Array:
-        """L_s for every sample s, from the last layer's z^J and a^J."""
+    def sample_losses(self, z_last: Array, a_last: Array | None, y: Array) -> Array:
+        """L_s for every sample s, from the last layer's z^J (and a^J when already known)."""
         return self.loss.value(self.output(z_last, a_last), y)
 
     def mean_loss(self, x: Array, y: Array) -> float:

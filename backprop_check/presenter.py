@@ -4,18 +4,38 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .notation import quantity_symbol
-from .report import CheckReport, LayerReport, QuantityCheck
+from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
 
 __all__ = ["Presenter"]
 
 _WIDE_ENOUGH = 160
+# Checks quicker than this never show a progress bar.
+_PROGRESS_DELAY = 1.0
+
+_METHOD_NAMES = {
+    "central": "central differences",
+    "forward": "forward differences",
+    "complex-step": "complex step",
+    "richardson": "Richardson-extrapolated central differences",
+}
 
 
 def _console(file: IO[str] | None, *, stderr: bool) -> Console:
@@ -47,6 +67,26 @@ class Presenter:
         """One paragraph on stderr, never wrapped mid-sentence by the console."""
         self._err.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
 
+    def warning(self, message: str) -> None:
+        self._err.print(f"[bold yellow]Note:[/] {escape(message)}", soft_wrap=True)
+
+    # ------------------------------------------------------------------ progress
+
+    @contextmanager
+    def progress(self) -> Iterator[Callable[[ProgressEvent], None] | None]:
+        """A progress callback drawing on stderr, or None when stderr is not a terminal.
+
+        The bar appears only once the check has run for about a second, and is gone when done.
+        """
+        if not self._err.is_terminal:
+            yield None
+            return
+        bar = _DelayedProgress(self._err)
+        try:
+            yield bar.update
+        finally:
+            bar.stop()
+
     # ------------------------------------------------------------------ reports
 
     def json(self, report: CheckReport) -> None:
@@ -59,6 +99,11 @@ class Presenter:
         self._footer(report)
 
     def _header(self, report: CheckReport) -> None:
+        mode = {
+            "full": "every element",
+            "sample": f"{report.mode_count} sampled elements per tensor",
+            "directions": f"{report.mode_count} random directions per tensor",
+        }[report.mode]
         shape = " → ".join(
             [str(report.input_size)]
             + [f"{layer.units} {layer.activation}" for layer in report.layers]
@@ -70,8 +115,8 @@ class Presenter:
             soft_wrap=True,
         )
         self._out.print(
-            f"{report.method} differences · eps {report.eps:g} · rtol {report.rtol:g} · "
-            f"atol {report.atol:g}",
+            f"{_METHOD_NAMES.get(report.method, report.method)} · eps {report.eps:g} · "
+            f"rtol {report.rtol:g} · atol {report.atol:g} · {mode}",
             soft_wrap=True,
         )
 
@@ -92,8 +137,14 @@ class Presenter:
         table.add_column("‖a−n‖/(‖a‖+‖n‖)", justify="right")
         table.add_column("worst element: analytic / numeric")
         table.add_column("result")
+        notes = []
         for check in layer.checks:
             table.add_row(*self._row(check))
+            if check.note and not check.passed:
+                notes.append(f"{quantity_symbol(check.quantity, check.layer)}: {check.note}")
+        if notes:
+            table.caption = "\n".join(notes)
+            table.caption_justify = "left"
         return table
 
     @staticmethod
@@ -102,7 +153,11 @@ class Presenter:
         size = 1
         for extent in c.shape:
             size *= extent
-        result = "[green]pass[/]" if c.passed else f"[bold red]FAIL[/] {c.failed}/{size}"
+        result = "[green]pass[/]" if c.passed else f"[bold red]FAIL[/] {c.failed}/{c.checked}"
+        if check.mode == "directions":
+            result += f" ({c.checked} direction{'s' if c.checked > 1 else ''})"
+        elif c.checked < size:
+            result += f" ({c.checked} of {size} checked)"
         return [
             quantity_symbol(check.quantity, check.layer),
             str(check.equation),
@@ -122,3 +177,37 @@ class Presenter:
             self._out.print(f"[bold red]FAILED[/]: {failed} of {len(checks)} checks failed.")
         else:
             self._out.print(f"[bold green]PASSED[/]: {len(checks)} of {len(checks)} checks.")
+
+
+class _DelayedProgress:
+    """A rich progress display that only starts once the work has lasted a while."""
+
+    def __init__(self, console: Console) -> None:
+        self._created = time.monotonic()
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._tasks: dict[str, tuple[TaskID, float]] = {}
+        self._live = False
+
+    def update(self, event: ProgressEvent) -> None:
+        now = time.monotonic()
+        if event.label not in self._tasks:
+            task = self._progress.add_task(event.label, total=event.total, rate="")
+            self._tasks[event.label] = (task, now)
+        task, started = self._tasks[event.label]
+        rate = event.completed / max(now - started, 1e-9)
+        self._progress.update(task, completed=event.completed, rate=f"{rate:,.0f} elements/s")
+        if not self._live and now - self._created > _PROGRESS_DELAY:
+            self._progress.start()
+            self._live = True
+
+    def stop(self) -> None:
+        if self._live:
+            self._progress.stop()

@@ -10,12 +10,21 @@ import numpy as np
 
 from .compare import Comparison
 
-__all__ = ["CheckReport", "LayerReport", "QuantityCheck"]
+__all__ = ["CheckReport", "LayerReport", "ProgressEvent", "QuantityCheck"]
 
 
 def _json_float(value: float) -> float | None:
     # JSON has no inf or NaN; null says "not a number" without breaking strict parsers.
     return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """``completed`` of ``total`` elements (or directions) of one tensor are done."""
+
+    label: str
+    completed: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,10 @@ class QuantityCheck:
     quantity: str
     equation: int
     comparison: Comparison
+    mode: str = "full"
+    kinks: int = 0
+    error_estimate: float | None = None
+    note: str = ""
 
     @property
     def passed(self) -> bool:
@@ -44,6 +57,13 @@ class QuantityCheck:
             "worst_analytic": _json_float(c.worst_analytic),
             "worst_numeric": _json_float(c.worst_numeric),
             "elements": int(np.prod(c.shape)),
+            "mode": self.mode,
+            "checked": c.checked,
+            "kinks": self.kinks,
+            "error_estimate": None
+            if self.error_estimate is None
+            else _json_float(self.error_estimate),
+            "note": self.note,
             "failed": c.failed,
             "passed": c.passed,
         }
@@ -88,6 +108,8 @@ class CheckReport:
     batch_size: int
     layers: tuple[LayerReport, ...]
     diagnosis: str
+    mode: str = "full"
+    mode_count: int | None = None
     arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -111,6 +133,9 @@ class CheckReport:
             "atol": self.atol,
             "seed": self.seed,
             "batch_size": self.batch_size,
+            "mode": self.mode,
+            "sample": self.mode_count if self.mode == "sample" else None,
+            "directions": self.mode_count if self.mode == "directions" else None,
             "diagnosis": self.diagnosis,
             "layers": [layer.to_dict() for layer in self.layers],
         }

@@ -34,7 +34,7 @@ def test_math_core_imports_no_presentation_and_no_finite_differences(module: str
 
 
 def test_finite_differences_know_nothing_about_layers() -> None:
-    assert _imports("finite_differences") <= {"__future__", "collections", "numpy"}
+    assert _imports("finite_differences") <= {"__future__", "collections", "dataclasses", "numpy"}
 
 
 @pytest.mark.parametrize("module", ["compare", "report", "diagnosis", "checker"])

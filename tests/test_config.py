@@ -37,7 +37,8 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
     )
     assert config.loss == "categorical_crossentropy"
     assert (config.batch_size, config.seed, config.init) == (8, 0, "he")
-    assert config.check == CheckOptions(eps=1e-6, rtol=1e-5, atol=1e-8)
+    assert config.check == CheckOptions(method="central", eps=1e-6, rtol=1e-5, atol=1e-8)
+    assert config.check.mode == "full"
     assert config.source == str(tmp_path / "config.yaml")
 
 
@@ -46,7 +47,19 @@ def test_defaults() -> None:
         {"input_size": 2, "layers": [{"units": 1, "activation": "linear"}], "loss": "mse"}
     )
     assert (config.batch_size, config.seed, config.init) == (8, 0, "auto")
-    assert config.check == CheckOptions(eps=1e-6, rtol=1e-5, atol=1e-8)
+    assert config.check == CheckOptions()
+    assert (config.check.method, config.check.mode) == ("central", "full")
+    # Unset tolerances take the method's measured defaults.
+    assert (
+        config.check.step,
+        config.check.relative_tolerance,
+        config.check.absolute_tolerance,
+    ) == (
+        1e-6,
+        1e-5,
+        1e-8,
+    )
+    assert load_config(small_config(check={"method": "complex-step"})).check.step == 1e-20
     assert config.source == "<dict>"
 
 
@@ -71,13 +84,35 @@ def test_shipped_configs_load(path: Path) -> None:
 
 
 def test_overrides_replace_file_values() -> None:
-    config = load_config(small_config()).with_overrides(eps=1e-5, seed=3, batch_size=2)
-    assert (config.check.eps, config.check.rtol, config.seed, config.batch_size) == (
-        1e-5,
-        1e-5,
-        3,
-        2,
+    config = load_config(small_config(check={"rtol": 1e-4, "atol": 1e-7})).with_overrides(
+        eps=1e-5, seed=3, batch_size=2
     )
+    assert (config.check.eps, config.check.rtol, config.check.atol) == (1e-5, 1e-4, 1e-7)
+    assert (config.seed, config.batch_size) == (3, 2)
+
+
+def test_another_method_brings_its_own_step_and_tolerances() -> None:
+    config = load_config(small_config(check={"eps": 1e-6, "rtol": 1e-5})).with_overrides(
+        method="richardson", atol=1e-9
+    )
+    assert config.check.method == "richardson"
+    assert (config.check.step, config.check.relative_tolerance) == (1e-4, 1e-6)
+    assert config.check.absolute_tolerance == 1e-9
+    same = load_config(small_config(check={"eps": 1e-5})).with_overrides(method="central")
+    assert same.check.step == 1e-5
+
+
+def test_sample_and_directions_replace_each_other() -> None:
+    config = load_config(small_config(check={"directions": 4}))
+    assert config.check.mode == "directions"
+    sampled = config.with_overrides(sample=10)
+    assert (sampled.check.mode, sampled.check.sample, sampled.check.directions) == (
+        "sample",
+        10,
+        None,
+    )
+    back = sampled.with_overrides(directions=2)
+    assert (back.check.mode, back.check.sample, back.check.directions) == ("directions", None, 2)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +132,16 @@ def test_overrides_replace_file_values() -> None:
             "command line, option '--batch-size': expected a whole number ≥ 1, found 0.",
         ),
         ({"seed": -2}, "command line, option '--seed': expected a whole number ≥ 0, found -2."),
+        (
+            {"method": "backward"},
+            "command line, option '--method': unknown method 'backward'. "
+            "Expected one of: central, forward, complex-step, richardson.",
+        ),
+        ({"sample": 0}, "command line, option '--sample': expected a whole number ≥ 1, found 0."),
+        (
+            {"sample": 3, "directions": 2},
+            "command line, option '--sample': choose either --sample or --directions, not both.",
+        ),
     ],
 )
 def test_bad_overrides(overrides, message: str) -> None:
@@ -124,7 +169,7 @@ ERRORS = [
     (
         FULL.replace("eps: 1e-6", "epsilon: 1e-6"),
         "line 11, column 3, key 'check.epsilon': unknown key 'epsilon'. Did you mean 'eps'? "
-        "Allowed here: eps, rtol, atol.",
+        "Allowed here: method, eps, rtol, atol, sample, directions.",
     ),
     (
         FULL.replace("units: 8,", "units: -8,"),
@@ -185,7 +230,21 @@ ERRORS = [
     ("", "is empty, expected a YAML mapping."),
     (
         FULL.split("check:")[0] + "check: 5\n",
-        "line 10, column 8, key 'check': expected a mapping with eps, rtol, atol, found 5.",
+        "line 10, column 8, key 'check': expected a mapping with keys such as eps, rtol, atol, "
+        "found 5.",
+    ),
+    (
+        FULL.replace("eps: 1e-6", "method: centered"),
+        "line 11, column 11, key 'check.method': unknown method 'centered'. "
+        "Expected one of: central, forward, complex-step, richardson. Did you mean 'central'?",
+    ),
+    (
+        FULL.replace("eps: 1e-6", "sample: 3\n  directions: 2"),
+        "line 12, column 3, key 'check.directions': choose either sample or directions, not both.",
+    ),
+    (
+        FULL.replace("eps: 1e-6", "directions: 0"),
+        "line 11, column 15, key 'check.directions': expected a whole number ≥ 1, found 0.",
     ),
 ]
 
