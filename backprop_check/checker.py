@@ -39,7 +39,7 @@ Array = np.ndarray
 DEFAULT_JOBS = max(1, min(os.cpu_count() or 1, 4))
 # Elements × samples handled per task: big enough to amortise numpy's per-call cost, small
 # enough for the temporaries to stay in cache and for the tasks to balance across threads.
-_BLOCK = 1 << 18
+_BLOCK = 1 << 14
 # Elements probed per tensor when estimating how long a full check takes.
 _PROBE = 256
 

@@ -38,8 +38,8 @@ _METHOD_NAMES = {
 }
 
 
-def _console(file: IO[str] | None, *, stderr: bool) -> Console:
-    console = Console(file=file, stderr=stderr, highlight=False)
+def _console(file: IO[str] | None, *, stderr: bool, terminal: bool | None = None) -> Console:
+    console = Console(file=file, stderr=stderr, highlight=False, force_terminal=terminal)
     # Piped output (CI logs) has no width; a generous one keeps each table row on one line.
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = _WIDE_ENOUGH
@@ -57,9 +57,15 @@ def _signed(value: float) -> str:
 class Presenter:
     """Renders reports as rich tables or JSON on stdout, and errors on stderr."""
 
-    def __init__(self, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        stderr_is_terminal: bool | None = None,
+    ) -> None:
         self._out = _console(stdout, stderr=False)
-        self._err = _console(stderr, stderr=True)
+        self._err = _console(stderr, stderr=True, terminal=stderr_is_terminal)
 
     # ------------------------------------------------------------------ errors
 

@@ -10,7 +10,11 @@ import pytest
 from backprop_check import backprop, check, checker
 from backprop_check.activations import ACTIVATIONS
 from backprop_check.backprop import SPECIAL_CASES, SpecialCase
+from backprop_check.checker import Checker
+from backprop_check.config import load_config
 from backprop_check.losses import LOSSES
+from backprop_check.perturbation import Target
+from backprop_check.report import ProgressEvent
 
 from .helpers import CONFIGS, small_config, square_config
 
@@ -199,3 +203,129 @@ def test_seed_typo_sigma_prime_at_x_instead_of_z_fails_eq2(monkeypatch) -> None:
     report = check(square_config())
     assert _failing(report)[0] == (2, "phi")
     assert "Eq. 2 between layers 3 and 2" in report.diagnosis
+
+
+# --------------------------------------------------------------------------- methods and modes
+
+METHOD_NAMES = ["central", "forward", "complex-step", "richardson"]
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_method_passes_every_shipped_config(method: str, path) -> None:
+    report = check(path, method=method)
+    assert report.passed, report.diagnosis
+    assert report.method == method
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_every_method_catches_a_broken_sigma_prime(monkeypatch, method: str) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.01 * sigmoid.derivative(z))
+    report = check(small_config(), method=method)
+    assert _failing(report)[0] == (2, "phi")
+
+
+def _worst_error(report) -> float:
+    return max(c.comparison.max_abs_error for c in report.checks)
+
+
+def test_complex_step_and_richardson_beat_central_on_a_smooth_network() -> None:
+    smooth = square_config()  # tanh, sigmoid, sigmoid + BCE: no kinks anywhere
+    central = _worst_error(check(smooth, method="central"))
+    assert _worst_error(check(smooth, method="complex-step")) < central / 1000
+    assert _worst_error(check(smooth, method="richardson")) < central / 10
+
+
+def test_richardson_reports_its_error_estimate() -> None:
+    report = check(square_config(), method="richardson")
+    assert all(c.error_estimate is not None and c.error_estimate >= 0 for c in report.checks)
+    assert all(c.error_estimate is None for c in check(square_config()).checks)
+
+
+def test_jobs_do_not_change_the_numbers() -> None:
+    config = load_config(small_config(batch_size=12))
+    one = Checker(config, jobs=1).run()
+    two = Checker(config, jobs=2, max_memory=2**16).run()
+    for a, b in zip(one.checks, two.checks, strict=True):
+        assert a.comparison.max_abs_error == pytest.approx(b.comparison.max_abs_error, abs=1e-15)
+
+
+def test_sample_mode_checks_k_stratified_elements_in_every_tensor() -> None:
+    report = check(small_config(), sample=3)
+    assert report.mode == "sample"
+    for row in report.checks:
+        size = int(np.prod(row.comparison.shape))
+        assert row.comparison.checked == min(3, size)
+        assert row.mode == "sample"
+    again = check(small_config(), sample=3)
+    assert [c.comparison.worst_index for c in again.checks] == [
+        c.comparison.worst_index for c in report.checks
+    ]
+
+
+def test_sampled_elements_are_spread_over_the_tensor() -> None:
+    checker = Checker(load_config(small_config()).with_overrides(sample=4))
+    elements = checker._sample(Target(1, "W"), 24, 4)
+    assert list(elements // 6) == [0, 1, 2, 3]  # one per stratum of six
+    assert np.array_equal(elements, checker._sample(Target(1, "W"), 24, 4))
+    assert not np.array_equal(elements, checker._sample(Target(2, "W"), 24, 4))
+
+
+def test_sample_mode_catches_a_broken_derivative(monkeypatch) -> None:
+    _broken_derivative(monkeypatch, "relu", lambda z: np.ones_like(z))
+    report = check(small_config(), sample=4)
+    assert _failing(report)[0] == (1, "phi")
+
+
+def test_directions_mode_passes_and_then_points_at_elements_when_it_fails(monkeypatch) -> None:
+    report = check(small_config(), directions=3)
+    assert report.passed
+    assert {c.mode for c in report.checks} == {"directions"}
+    assert all(c.comparison.checked == 3 for c in report.checks)
+
+    def wrong_last_bias(phi):
+        # One element of ∇b³ off by 1 %: a directional check must notice, then localise it.
+        gradient = np.mean(phi, axis=0)
+        if gradient.shape == (3,):
+            gradient[2] *= 1.01
+        return gradient
+
+    monkeypatch.setattr(backprop, "grad_b", wrong_last_bias)
+    report = check(small_config(), directions=3)
+    failing = [c for c in report.checks if not c.passed]
+    assert [(c.layer, c.quantity) for c in failing] == [(3, "b")]
+    row = failing[0]
+    assert row.mode == "full"
+    assert row.comparison.worst_index == (2,)
+    assert row.note.endswith("checked element by element.")
+
+
+def test_progress_events_cover_every_tensor() -> None:
+    events: list[ProgressEvent] = []
+    check(small_config(), progress=events.append)
+    finals = {e.label: e for e in events if e.completed == e.total}
+    assert sorted(finals) == sorted(
+        f"{s} · Eq. {q}"
+        for s, q in [
+            ("φ¹", 2),
+            ("∇W¹", 3),
+            ("∇b¹", 4),
+            ("φ²", 2),
+            ("∇W²", 3),
+            ("∇b²", 4),
+            ("φ³", 1),
+            ("∇W³", 3),
+            ("∇b³", 4),
+        ]
+    )
+    assert finals["∇W¹ · Eq. 3"].total == 24
+
+
+def test_estimate_is_positive_and_scales_with_the_network() -> None:
+    small = Checker(load_config(small_config())).estimate_seconds()
+    wide = small_config(
+        input_size=200,
+        layers=[{"units": 200, "activation": "relu"}, {"units": 3, "activation": "softmax"}],
+    )
+    assert 0 < small < Checker(load_config(wide)).estimate_seconds()

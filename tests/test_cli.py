@@ -227,3 +227,67 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["passed"] is True
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "complex-step", "richardson"])
+def test_json_says_which_method_ran(runner: CliRunner, method: str) -> None:
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--format", "json", "--method", method])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["method"] == method
+    if method != "central":  # the file's eps/rtol/atol were chosen for central differences
+        assert document["eps"] != 1e-6
+
+
+def test_sample_and_directions_options(runner: CliRunner) -> None:
+    sampled = json.loads(
+        runner.invoke(main, ["run", str(SOFTMAX_CCE), "--format", "json", "--sample", "2"]).stdout
+    )
+    assert (sampled["mode"], sampled["sample"], sampled["directions"]) == ("sample", 2, None)
+    assert {c["checked"] for layer in sampled["layers"] for c in layer["checks"]} == {2}
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--directions", "2"])
+    assert result.exit_code == 0
+    assert "2 random directions per tensor" in result.stdout
+    assert "pass (2 directions)" in result.stdout
+    both = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--directions", "2", "--sample", "3"])
+    assert both.exit_code == 2
+    assert both.stderr == (
+        "Error: command line, option '--sample': choose either --sample or --directions, "
+        "not both.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("lots", "'lots' is not a size such as 512M or 2G."),
+        ("10K", "'10K' is below the smallest budget, 1M."),
+    ],
+)
+def test_max_memory_must_be_a_size(runner: CliRunner, value: str, message: str) -> None:
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--max-memory", value])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_max_memory_and_jobs_do_not_change_the_verdict(runner: CliRunner) -> None:
+    args = ["run", str(SOFTMAX_CCE), "--format", "json"]
+    plain = json.loads(runner.invoke(main, args).stdout)
+    tight = json.loads(runner.invoke(main, [*args, "--max-memory", "1M", "--jobs", "1"]).stdout)
+    assert tight["passed"] is plain["passed"] is True
+    assert tight["loss_value"] == plain["loss_value"]
+
+
+def test_a_slow_full_check_suggests_a_quicker_mode(runner: CliRunner, monkeypatch) -> None:
+    from backprop_check import checker
+
+    monkeypatch.setattr(checker.Checker, "element_count", lambda self: 10_000_000)
+    monkeypatch.setattr(checker.Checker, "estimate_seconds", lambda self: 1500.0)
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--format", "json"])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "Note: checking all 10,000,000 elements one at a time will take about 25 min here. "
+        "For a quicker look, --sample 100 checks 100 elements per tensor, and --directions 8 "
+        "checks 8 random directions per tensor.\n"
+    )
+    assert json.loads(result.stdout)["passed"] is True
