@@ -134,6 +134,8 @@ class Checker:
         for target in self.targets:
             size = int(np.prod(self.engine.shape(target)))
             probe = np.arange(min(size, _PROBE))
+            # The first call also builds per-layer caches; time the second.
+            self.engine.loss_changes(target, self.config.check.step, probe[:1])
             started = time.perf_counter()
             self.engine.loss_changes(target, self.config.check.step, probe)
             per_element = (time.perf_counter() - started) / probe.size
@@ -247,6 +249,8 @@ class Checker:
         size = max(1, min(self.engine.chunk_size(target), _BLOCK // samples_per_element))
         chunks = [elements[start : start + size] for start in range(0, elements.size, size)]
         label = self._label(target)
+        if progress is not None:
+            progress(ProgressEvent(label=label, completed=0, total=elements.size))
         results = []
         done = 0
         for chunk, result in zip(

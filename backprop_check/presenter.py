@@ -208,8 +208,9 @@ class _DelayedProgress:
             task = self._progress.add_task(event.label, total=event.total, rate="")
             self._tasks[event.label] = (task, now)
         task, started = self._tasks[event.label]
-        rate = event.completed / max(now - started, 1e-9)
-        self._progress.update(task, completed=event.completed, rate=f"{rate:,.0f} elements/s")
+        elapsed = now - started
+        rate = f"{event.completed / elapsed:,.0f} elements/s" if elapsed > 0.05 else ""
+        self._progress.update(task, completed=event.completed, rate=rate)
         if not self._live and now - self._created > _PROGRESS_DELAY:
             self._progress.start()
             self._live = True
