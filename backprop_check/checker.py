@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -115,6 +117,14 @@ class Checker:
             self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
         )
         self.gradients: Gradients = backward(self.network, self.engine.trace, self.y)
+
+    def with_step(self, eps: float) -> Checker:
+        """The same network, batch and caches, checked with another finite-difference step."""
+        twin = copy.copy(self)
+        twin.config = dataclasses.replace(
+            self.config, check=dataclasses.replace(self.config.check, eps=eps)
+        )
+        return twin
 
     @property
     def targets(self) -> list[Target]:
