@@ -44,6 +44,10 @@ DEFAULT_JOBS = max(1, min(os.cpu_count() or 1, 4))
 _BLOCK = 1 << 14
 # Elements probed per tensor when estimating how long a full check takes.
 _PROBE = 256
+# Kink positions listed per tensor in the report (all are counted).
+_LISTED_KINKS = 100
+# Steps, as fractions of eps, of the one-sided differences that bracket a kink.
+_BRACKET_SCALES = (1.0, 0.1, 0.01)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -74,8 +78,13 @@ def run_check(config: Config) -> CheckReport:
 
 
 def build_problem(config: Config) -> tuple[Network, Array, Array]:
-    """The network and the batch (x, y) a config describes; the same seed gives the same numbers."""
+    """The network and the batch (x, y) a config describes; the same seed gives the same numbers.
+
+    A ``data:`` file supplies the batch (its first ``batch_size`` rows) and, when it has them,
+    the parameters; everything else is drawn from the seed.
+    """
     rng = np.random.default_rng(config.seed)
+    dtype = np.dtype(config.dtype)
     network = init_network(
         input_size=config.input_size,
         units=[layer.units for layer in config.layers],
@@ -83,15 +92,27 @@ def build_problem(config: Config) -> tuple[Network, Array, Array]:
         loss=get_loss(config.loss),
         init=config.init,
         rng=rng,
+        dtype=dtype,
     )
-    x, y = random_batch(
-        batch_size=config.batch_size,
-        input_size=config.input_size,
-        output_size=config.layers[-1].units,
-        loss_name=config.loss,
-        rng=rng,
-    )
-    return network, x, y
+    data = config.data
+    if data is None:
+        x, y = random_batch(
+            batch_size=config.batch_size,
+            input_size=config.input_size,
+            output_size=config.layers[-1].units,
+            loss_name=config.loss,
+            rng=rng,
+            dtype=dtype,
+        )
+        return network, x, y
+    if data.weights is not None and data.biases is not None:
+        network = dataclasses.replace(
+            network,
+            weights=tuple(w.astype(dtype) for w in data.weights),
+            biases=tuple(b.astype(dtype) for b in data.biases),
+        )
+    rows = slice(0, config.batch_size)
+    return network, data.x[rows].astype(dtype), data.y[rows].astype(dtype)
 
 
 @dataclass(frozen=True)
@@ -226,14 +247,18 @@ class Checker:
         )
         numeric = self._numeric_elements(target, elements, pool, progress)
         numeric_full.reshape(-1)[elements] = numeric.values
+        analytic_checked = analytic.reshape(-1)[elements]
+        judged, exclude = self._judge_kinks(target, elements, analytic_checked, numeric)
         comparison = compare(
-            analytic.reshape(-1)[elements],
-            numeric.values,
+            analytic_checked,
+            judged,
             rtol=options.relative_tolerance,
             atol=options.absolute_tolerance,
             shape=shape,
             indices=elements,
+            exclude=exclude,
         )
+        kink_positions = elements[numeric.kinks][:_LISTED_KINKS]
         row = QuantityCheck(
             layer=target.layer,
             quantity=target.quantity,
@@ -241,12 +266,52 @@ class Checker:
             comparison=comparison,
             mode="sample" if options.mode == "sample" else "full",
             kinks=int(np.count_nonzero(numeric.kinks)),
+            kink_indices=tuple(
+                tuple(int(i) for i in np.unravel_index(int(p), shape)) for p in kink_positions
+            ),
+            dead=int(np.count_nonzero((analytic_checked == 0) & (numeric.values == 0))),
             error_estimate=None
             if numeric.error is None
             else float(np.max(numeric.error, initial=0.0)),
             note=note,
         )
         return row, numeric_full
+
+    def _judge_kinks(
+        self, target: Target, elements: Array, analytic: Array, numeric: _Numeric
+    ) -> tuple[Array, Array | None]:
+        """The numeric values to judge, and which elements to leave unjudged, by kink policy.
+
+        At a kink the central difference averages two slopes, so it proves nothing: ``report``
+        leaves kinks out, ``fail`` judges them anyway, ``bracket`` passes a kink when the analytic
+        value lies between the two one-sided differences (a subgradient) by judging it against
+        the nearest point of that interval.
+        """
+        policy = self.config.check.kinks
+        if policy == "report":
+            return numeric.values, numeric.kinks
+        if policy == "fail" or not numeric.kinks.any():
+            return numeric.values, None
+        kinked = elements[numeric.kinks]
+
+        def change(h: float) -> Array:
+            return self.engine.loss_changes(target, h, kinked).changes.real
+
+        # Second-order one-sided differences, since a first-order one misses the analytic value at
+        # an end of the interval by O(ε); at three scales, since a W or b element moves many
+        # samples and another sample's kink may lie between 0 and ε.
+        # Richardson's larger step would straddle more kinks; no bracket step exceeds central's.
+        base = min(self.config.check.step, METHODS["central"].defaults(self.config.dtype).eps)
+        slopes = []
+        for scale in _BRACKET_SCALES:
+            h = base * scale
+            slopes.append((4 * change(h) - change(2 * h)) / (2 * h))
+            slopes.append((change(-2 * h) - 4 * change(-h)) / (2 * h))
+        judged = numeric.values.copy()
+        judged[numeric.kinks] = np.clip(
+            analytic[numeric.kinks], np.min(slopes, axis=0), np.max(slopes, axis=0)
+        )
+        return judged, None
 
     def _numeric_elements(
         self,

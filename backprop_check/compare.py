@@ -28,6 +28,7 @@ class Comparison:
     worst_analytic: float
     worst_numeric: float
     failed: int
+    excluded: int = 0
 
     @property
     def passed(self) -> bool:
@@ -53,16 +54,25 @@ def compare(
     atol: float,
     shape: tuple[int, ...] | None = None,
     indices: Array | None = None,
+    exclude: Array | None = None,
 ) -> Comparison:
     """Compare two same-shaped arrays; the worst element is the one furthest from passing.
 
-    With ``indices`` the arrays are 1-D and hold only those flat elements of a tensor of
-    ``shape``; the worst index is then reported in that tensor's coordinates.
+    With ``indices`` the arrays hold only those flat elements of a tensor of ``shape``, and the
+    worst index is reported in that tensor's coordinates. Elements where ``exclude`` is True are
+    counted as checked but neither judged nor measured (ReLU kinks, by default).
     """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
     if analytic.shape != numeric.shape:
         raise ValueError(f"shapes differ: analytic {analytic.shape}, numeric {numeric.shape}")
+    full_shape = tuple(analytic.shape) if shape is None else tuple(shape)
+    positions = np.arange(analytic.size) if indices is None else np.asarray(indices).reshape(-1)
+    judged = np.ones(analytic.size, dtype=bool)
+    if exclude is not None:
+        judged = ~np.asarray(exclude, dtype=bool).reshape(-1)
+    analytic, numeric = analytic.reshape(-1)[judged], numeric.reshape(-1)[judged]
+    positions = positions[judged]
     abs_error, rel_error = element_errors(analytic, numeric)
     failing = (rel_error > rtol) & (abs_error > atol)
     # How far an element is from passing: it fails when both ratios exceed 1.
@@ -72,11 +82,7 @@ def compare(
             np.divide(abs_error, atol) if atol > 0 else np.where(abs_error > 0, np.inf, 0.0),
         )
     distance = np.nan_to_num(distance, nan=0.0, posinf=np.finfo(np.float64).max)
-    worst = np.unravel_index(int(np.argmax(distance)), analytic.shape) if analytic.size else ()
-    full_shape = tuple(analytic.shape) if shape is None else tuple(shape)
-    worst_position = worst
-    if indices is not None and analytic.size:
-        worst_position = np.unravel_index(int(np.asarray(indices)[worst]), full_shape)
+    worst = int(np.argmax(distance)) if analytic.size else None
     with np.errstate(invalid="ignore", over="ignore"):
         denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
         difference = np.linalg.norm(analytic - numeric)
@@ -86,12 +92,15 @@ def compare(
         rel_norm_error = float(difference / denominator) if denominator > 0 else 0.0
     return Comparison(
         shape=full_shape,
-        checked=int(analytic.size),
+        checked=int(judged.size),
+        excluded=int(judged.size - np.count_nonzero(judged)),
         max_abs_error=float(abs_error.max(initial=0.0)),
         max_rel_error=float(rel_error.max(initial=0.0)),
         rel_norm_error=rel_norm_error,
-        worst_index=tuple(int(i) for i in worst_position),
-        worst_analytic=float(analytic[worst]) if analytic.size else 0.0,
-        worst_numeric=float(numeric[worst]) if analytic.size else 0.0,
+        worst_index=()
+        if worst is None
+        else tuple(int(i) for i in np.unravel_index(int(positions[worst]), full_shape)),
+        worst_analytic=0.0 if worst is None else float(analytic[worst]),
+        worst_numeric=0.0 if worst is None else float(numeric[worst]),
         failed=int(np.count_nonzero(failing)),
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -15,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from .activations import ACTIVATIONS
+from .data import Dataset, read_npz
 from .errors import ConfigError
 from .finite_differences import METHODS
 from .losses import LOSS_ALIASES, LOSSES, canonical_loss_name
@@ -25,12 +29,25 @@ from .losses import LOSS_ALIASES, LOSSES, canonical_loss_name
 __all__ = ["INIT_SCHEMES", "CheckOptions", "Config", "LayerSpec", "load_config"]
 
 INIT_SCHEMES = ("auto", "he", "xavier", "normal")
+DTYPES = ("float64", "float32")
+KINK_POLICIES = ("report", "fail", "bracket")
 DEFAULT_BATCH_SIZE = 8
 _MAX_YAML_NODES = 10_000
 
-_TOP_LEVEL_KEYS = ("input_size", "layers", "loss", "batch_size", "seed", "init", "check")
+_TOP_LEVEL_KEYS = (
+    "input_size",
+    "layers",
+    "loss",
+    "batch_size",
+    "seed",
+    "init",
+    "dtype",
+    "data",
+    "check",
+)
+_DATA_KEYS = ("path", "rows")
 _LAYER_KEYS = ("units", "activation")
-_CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions")
+_CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions", "kinks")
 
 KeyPath = tuple[str | int, ...]
 
@@ -58,18 +75,24 @@ class CheckOptions:
     atol: float | None = None
     sample: int | None = None
     directions: int | None = None
+    kinks: str = "report"
+    dtype: str = "float64"
 
     @property
     def step(self) -> float:
-        return self.eps if self.eps is not None else METHODS[self.method].eps
+        return self.eps if self.eps is not None else METHODS[self.method].defaults(self.dtype).eps
 
     @property
     def relative_tolerance(self) -> float:
-        return self.rtol if self.rtol is not None else METHODS[self.method].rtol
+        return (
+            self.rtol if self.rtol is not None else METHODS[self.method].defaults(self.dtype).rtol
+        )
 
     @property
     def absolute_tolerance(self) -> float:
-        return self.atol if self.atol is not None else METHODS[self.method].atol
+        return (
+            self.atol if self.atol is not None else METHODS[self.method].defaults(self.dtype).atol
+        )
 
     @property
     def mode(self) -> str:
@@ -91,6 +114,14 @@ class Config:
     init: str = "auto"
     check: CheckOptions = field(default_factory=CheckOptions)
     source: str = "<dict>"
+    data: Dataset | None = field(default=None, compare=False)
+    # The bytes the config was read from (YAML text, or canonical JSON of a mapping), for a hash
+    # that identifies the run.
+    text: str = field(default="", compare=False, repr=False)
+
+    @property
+    def dtype(self) -> str:
+        return self.check.dtype
 
     def with_overrides(
         self,
@@ -103,12 +134,17 @@ class Config:
         method: str | None = None,
         sample: int | None = None,
         directions: int | None = None,
+        kinks: str | None = None,
+        dtype: str | None = None,
     ) -> Config:
         """A copy with command-line style overrides applied (None keeps the file's value)."""
         where = _Locator(source="command line", marks={}, key_marks={})
         check = self.check
-        if method is not None and method != check.method:
-            # Step and tolerances belong to a method: the file's were chosen for its own.
+        new_method = method is not None and method != check.method
+        new_dtype = dtype is not None and dtype != check.dtype
+        if new_method or new_dtype:
+            # Step and tolerances belong to a method and a precision: the file's were chosen
+            # for its own.
             check = dataclasses.replace(check, eps=None, rtol=None, atol=None)
         check_changes: dict[str, Any] = {
             name: _positive_or_zero_float(value, (f"--{name}",), where, strict=name == "eps")
@@ -117,6 +153,12 @@ class Config:
         }
         if method is not None:
             check_changes["method"] = _method(method, ("--method",), where)
+        if kinks is not None:
+            check_changes["kinks"] = _choice(
+                kinks, KINK_POLICIES, ("--kinks",), where, "kink policy"
+            )
+        if dtype is not None:
+            check_changes["dtype"] = _choice(dtype, DTYPES, ("--dtype",), where, "dtype")
         if sample is not None and directions is not None:
             raise where.error(("--sample",), "choose either --sample or --directions, not both.")
         if sample is not None:
@@ -130,16 +172,30 @@ class Config:
             changes["seed"] = _int_at_least(seed, 0, ("--seed",), where)
         if batch_size is not None:
             changes["batch_size"] = _int_at_least(batch_size, 1, ("--batch-size",), where)
+            if self.data is not None and batch_size > self.data.x.shape[0]:
+                raise where.error(
+                    ("--batch-size",),
+                    f"asks for {batch_size} rows but {self.data.path.name} has "
+                    f"{self.data.x.shape[0]}.",
+                )
         return dataclasses.replace(self, **changes)
+
+    @property
+    def sha256(self) -> str:
+        """A hash of what the config was read from."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
 def load_config(source: str | Path | Mapping[str, Any]) -> Config:
     """Read a YAML file (path) or a mapping and validate it into a :class:`Config`."""
     if isinstance(source, Mapping):
-        return _validate(source, _Locator(source="<dict>", marks={}, key_marks={}))
+        text = json.dumps(source, sort_keys=True, default=str)
+        where = _Locator(source="<dict>", marks={}, key_marks={})
+        return dataclasses.replace(_validate(source, where, folder=Path.cwd()), text=text)
     path = Path(source)
-    data, marks, key_marks = _read_yaml(path)
-    return _validate(data, _Locator(source=str(path), marks=marks, key_marks=key_marks))
+    data, marks, key_marks, text = _read_yaml(path)
+    where = _Locator(source=str(path), marks=marks, key_marks=key_marks)
+    return dataclasses.replace(_validate(data, where, folder=path.parent), text=text)
 
 
 # ----------------------------------------------------------------------------- YAML reading
@@ -156,7 +212,9 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, yaml.Mark], dict[KeyPath, yaml.Mark]]:
+def _read_yaml(
+    path: Path,
+) -> tuple[Any, dict[KeyPath, yaml.Mark], dict[KeyPath, yaml.Mark], str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -188,7 +246,7 @@ def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, yaml.Mark], dict[KeyPath,
         raise ConfigError(f"is not valid YAML: {error}.", source=str(path)) from None
     finally:
         loader.dispose()
-    return data, marks, key_marks
+    return data, marks, key_marks, text
 
 
 def _construct(
@@ -327,7 +385,16 @@ def _positive_or_zero_float(
     return number
 
 
-def _validate(data: Any, where: _Locator) -> Config:
+def _choice(value: Any, choices: tuple[str, ...], path: KeyPath, where: _Locator, what: str) -> str:
+    if not isinstance(value, str) or value not in choices:
+        hint = _did_you_mean(value, choices) if isinstance(value, str) else ""
+        raise where.error(
+            path, f"unknown {what} {_describe(value)}. Expected one of: {', '.join(choices)}.{hint}"
+        )
+    return value
+
+
+def _validate(data: Any, where: _Locator, *, folder: Path) -> Config:
     top = _require_mapping(data, (), where, "a mapping of keys such as input_size, layers, loss")
     _check_keys(top, _TOP_LEVEL_KEYS, (), where)
     for required in ("input_size", "layers", "loss"):
@@ -349,6 +416,26 @@ def _validate(data: Any, where: _Locator) -> Config:
             f"unknown init scheme {_describe(init)}. Expected one of: {', '.join(INIT_SCHEMES)}."
             + (_did_you_mean(init, INIT_SCHEMES) if isinstance(init, str) else ""),
         )
+    check = _validate_check(top.get("check", {}), where)
+    if "dtype" in top:
+        check = dataclasses.replace(
+            check, dtype=_choice(top["dtype"], DTYPES, ("dtype",), where, "dtype")
+        )
+    dataset = None
+    if "data" in top:
+        dataset = _validate_data(top["data"], where, folder, input_size, layers, loss)
+        # A file's batch is its first rows: data.rows of them, else batch_size, else up to the
+        # default, because a finite-difference check wants few samples.
+        rows = dataset.x.shape[0]
+        if "rows" in top["data"]:
+            batch_size = top["data"]["rows"]
+        elif "batch_size" not in top:
+            batch_size = min(DEFAULT_BATCH_SIZE, rows)
+        if batch_size > rows:
+            key = ("data", "rows") if "rows" in top["data"] else ("batch_size",)
+            raise where.error(
+                key, f"asks for {batch_size} rows but {dataset.path.name} has {rows}."
+            )
     return Config(
         input_size=input_size,
         layers=layers,
@@ -356,8 +443,9 @@ def _validate(data: Any, where: _Locator) -> Config:
         batch_size=batch_size,
         seed=seed,
         init=init,
-        check=_validate_check(top.get("check", {}), where),
+        check=check,
         source=where.source,
+        data=dataset,
     )
 
 
@@ -446,4 +534,96 @@ def _validate_check(value: Any, where: _Locator) -> CheckOptions:
     for name in ("sample", "directions"):
         if name in check:
             options[name] = _int_at_least(check[name], 1, ("check", name), where)
+    if "kinks" in check:
+        options["kinks"] = _choice(
+            check["kinks"], KINK_POLICIES, ("check", "kinks"), where, "kink policy"
+        )
     return CheckOptions(**options)
+
+
+def _validate_data(
+    value: Any,
+    where: _Locator,
+    folder: Path,
+    input_size: int,
+    layers: tuple[LayerSpec, ...],
+    loss: str,
+) -> Dataset:
+    """Read and check the batch (and any parameters) in the file ``data.path`` names."""
+    spec = _require_mapping(value, ("data",), where, "a mapping with path (and rows)")
+    _check_keys(spec, _DATA_KEYS, ("data",), where)
+    if "path" not in spec:
+        raise where.error(("data",), "missing 'path': the .npz file holding x and y.")
+    if not isinstance(spec["path"], str) or not spec["path"].strip():
+        raise where.error(
+            ("data", "path"), f"expected a file name, found {_describe(spec['path'])}."
+        )
+    path = folder / spec["path"]
+    if path.suffix.lower() != ".npz":
+        raise where.error(
+            ("data", "path"), f"expected an .npz file with x and y, found '{path.name}'."
+        )
+    if "rows" in spec:
+        _int_at_least(spec["rows"], 1, ("data", "rows"), where)
+    arrays = read_npz(path, lambda message: where.error(("data", "path"), message))
+
+    def array(name: str, shape: tuple[int | None, ...]) -> np.ndarray:
+        if name not in arrays:
+            raise where.error(("data", "path"), f"{path.name} has no array '{name}'.")
+        found = arrays[name]
+        if (
+            found.dtype.kind not in "iuf"
+            or found.ndim != len(shape)
+            or any(
+                want is not None and have != want
+                for have, want in zip(found.shape, shape, strict=True)
+            )
+        ):
+            expected = " × ".join("samples" if extent is None else str(extent) for extent in shape)
+            raise where.error(
+                ("data", "path"),
+                f"{path.name}: array '{name}' should be numbers of shape {expected}, "
+                f"found {found.dtype} of shape {' × '.join(map(str, found.shape)) or 'scalar'}.",
+            )
+        found = found.astype(np.float64)
+        if not np.all(np.isfinite(found)):
+            raise where.error(
+                ("data", "path"), f"{path.name}: array '{name}' holds NaN or infinity."
+            )
+        return found
+
+    x = array("x", (None, input_size))
+    y = array("y", (None, layers[-1].units))
+    if x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise where.error(
+            ("data", "path"),
+            f"{path.name}: x and y need the same, non-zero number of rows, found {x.shape[0]} "
+            f"and {y.shape[0]}.",
+        )
+    _check_labels(y, loss, lambda message: where.error(("data", "path"), f"{path.name}: {message}"))
+    weights = biases = None
+    sizes = [input_size, *(layer.units for layer in layers)]
+    names = [f"{kind}{j}" for j in range(1, len(layers) + 1) for kind in ("W", "b")]
+    present = [name for name in names if name in arrays]
+    if present:
+        if len(present) != len(names):
+            missing = ", ".join(name for name in names if name not in arrays)
+            raise where.error(
+                ("data", "path"),
+                f"{path.name} has some parameters but not {missing}: give all or none.",
+            )
+        weights = tuple(array(f"W{j}", (sizes[j], sizes[j - 1])) for j in range(1, len(sizes)))
+        biases = tuple(array(f"b{j}", (sizes[j],)) for j in range(1, len(sizes)))
+    return Dataset(path=path, x=x, y=y, weights=weights, biases=biases)
+
+
+def _check_labels(y: np.ndarray, loss: str, fail: Any) -> None:
+    """Labels must fit the loss: one-hot or distributions for CCE, probabilities for BCE."""
+    if loss == "binary_crossentropy" and (np.any(y < 0) or np.any(y > 1)):
+        raise fail("binary cross-entropy needs labels y in [0, 1].")
+    if loss == "categorical_crossentropy" and (
+        np.any(y < 0) or not np.allclose(y.sum(axis=1), 1.0, rtol=0, atol=1e-6)
+    ):
+        raise fail(
+            "categorical cross-entropy needs label rows that are ≥ 0 and sum to 1 (one-hot)."
+        )

@@ -37,6 +37,8 @@ class QuantityCheck:
     comparison: Comparison
     mode: str = "full"
     kinks: int = 0
+    kink_indices: tuple[tuple[int, ...], ...] = ()
+    dead: int = 0
     error_estimate: float | None = None
     note: str = ""
 
@@ -60,6 +62,8 @@ class QuantityCheck:
             "mode": self.mode,
             "checked": c.checked,
             "kinks": self.kinks,
+            "kink_indices": [list(index) for index in self.kink_indices],
+            "dead": self.dead,
             "error_estimate": None
             if self.error_estimate is None
             else _json_float(self.error_estimate),

@@ -160,7 +160,7 @@ ERRORS = [
     (
         FULL.replace("layers:", "layer:"),
         "line 2, column 1, key 'layer': unknown key 'layer'. Did you mean 'layers'? "
-        "Allowed here: input_size, layers, loss, batch_size, seed, init, check.",
+        "Allowed here: input_size, layers, loss, batch_size, seed, init, dtype, data, check.",
     ),
     (
         FULL.replace("eps: 1e-6", "eps: 0"),
@@ -169,7 +169,7 @@ ERRORS = [
     (
         FULL.replace("eps: 1e-6", "epsilon: 1e-6"),
         "line 11, column 3, key 'check.epsilon': unknown key 'epsilon'. Did you mean 'eps'? "
-        "Allowed here: method, eps, rtol, atol, sample, directions.",
+        "Allowed here: method, eps, rtol, atol, sample, directions, kinks.",
     ),
     (
         FULL.replace("units: 8,", "units: -8,"),

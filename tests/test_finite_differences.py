@@ -31,8 +31,8 @@ THETA = np.array([0.7, -1.2, 2.5])
 
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_each_method_meets_its_own_tolerances_with_its_default_step(name: str) -> None:
-    method = get_method(name)
-    estimate = method.estimate(_changes(_sin_sum, THETA), method.eps).derivative
+    method = get_method(name).defaults("float64")
+    estimate = get_method(name).estimate(_changes(_sin_sum, THETA), method.eps).derivative
     np.testing.assert_allclose(
         estimate, _sin_sum_gradient(THETA), rtol=method.rtol, atol=method.atol
     )
@@ -40,8 +40,8 @@ def test_each_method_meets_its_own_tolerances_with_its_default_step(name: str) -
 
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_each_method_rejects_a_derivative_wrong_by_ten_times_its_rtol(name: str) -> None:
-    method = get_method(name)
-    estimate = method.estimate(_changes(_sin_sum, THETA), method.eps).derivative
+    method = get_method(name).defaults("float64")
+    estimate = get_method(name).estimate(_changes(_sin_sum, THETA), method.eps).derivative
     wrong = _sin_sum_gradient(THETA) * (1 + 10 * method.rtol)
     assert not np.allclose(estimate, wrong, rtol=method.rtol, atol=method.atol)
 
