@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import platform
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from .losses import get_loss
 from .network import Network, init_network, random_batch
 from .notation import quantity_symbol
 from .perturbation import QUANTITIES, Target
+from .precision import precision_warnings
 from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
 
 __all__ = [
@@ -210,6 +212,19 @@ class Checker:
             ),
             mode=options.mode,
             mode_count=options.sample if options.mode == "sample" else options.directions,
+            dtype=config.dtype,
+            kink_policy=options.kinks,
+            config_sha256=config.sha256,
+            data_sha256=config.data.sha256 if config.data is not None else None,
+            versions=_versions(),
+            warnings=precision_warnings(
+                self.network,
+                self.engine.trace,
+                self.engine.sample_losses,
+                [(t.layer, t.quantity, self._analytic(t)) for t in self.targets],
+                eps=options.step,
+                method=self.method.name,
+            ),
             arrays=self._arrays(numeric_arrays),
         )
 
@@ -413,3 +428,10 @@ class Checker:
             arrays[f"nW{j}"] = numeric[Target(j, "W")]
             arrays[f"nb{j}"] = numeric[Target(j, "b")]
         return arrays
+
+
+def _versions() -> dict[str, str]:
+    """What produced the numbers: enough to reproduce a run together with the config's hash."""
+    from . import __version__
+
+    return {"bpcheck": __version__, "numpy": np.__version__, "python": platform.python_version()}

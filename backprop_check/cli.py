@@ -71,6 +71,18 @@ class _ByteSize(click.ParamType):
     type=click.Choice(["central", "forward", "complex-step", "richardson"]),
     help="Finite-difference method (overrides check.method; default central).",
 )
+@click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    help="Precision of the network and the differences (overrides dtype; default float64).",
+)
+@click.option(
+    "--kinks",
+    type=click.Choice(["report", "fail", "bracket"]),
+    help="Elements whose step moves a ReLU across 0: leave out of the verdict (report, the "
+    "default), judge anyway (fail), or pass when the analytic value lies between the one-sided "
+    "differences (bracket).",
+)
 @click.option("--sample", type=int, metavar="K", help="Check K elements per tensor, stratified.")
 @click.option(
     "--directions",

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from .activations import ACTIVATIONS
-from .data import Dataset, read_npz
+from .data import Dataset, file_sha256, read_npz
 from .errors import ConfigError
 from .finite_differences import METHODS
 from .losses import LOSS_ALIASES, LOSSES, canonical_loss_name
@@ -614,7 +614,7 @@ def _validate_data(
             )
         weights = tuple(array(f"W{j}", (sizes[j], sizes[j - 1])) for j in range(1, len(sizes)))
         biases = tuple(array(f"b{j}", (sizes[j],)) for j in range(1, len(sizes)))
-    return Dataset(path=path, x=x, y=y, weights=weights, biases=biases)
+    return Dataset(path=path, x=x, y=y, weights=weights, biases=biases, sha256=file_sha256(path))
 
 
 def _check_labels(y: np.ndarray, loss: str, fail: Any) -> None:

@@ -7,6 +7,7 @@ can be checked again as it was.
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Dataset", "read_npz"]
+__all__ = ["Dataset", "file_sha256", "read_npz"]
 
 Array = np.ndarray
 
@@ -28,6 +29,11 @@ class Dataset:
     y: Array
     weights: tuple[Array, ...] | None = None
     biases: tuple[Array, ...] | None = None
+    sha256: str = ""
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_npz(path: Path, fail: Callable[[str], Exception]) -> dict[str, Array]:

@@ -73,8 +73,9 @@ class Method:
         return self.float32 if dtype == "float32" else self.float64
 
 
-# Measured on the shipped configs and 40 random networks of every activation/loss pairing: the
-# largest error seen, then tolerances with at least a few times that as headroom (README table).
+# Measured on the shipped configs and 40 random networks of every activation/loss pairing (kinks
+# left out): the largest error seen, then tolerances with about ten times that as headroom
+# (README table).
 METHODS: dict[str, Method] = {
     method.name: method
     for method in (
@@ -84,7 +85,7 @@ METHODS: dict[str, Method] = {
             evaluations=2,
             summary="central differences, error O(ε²) plus round-off u·|L|/ε",
             float64=Tolerances(eps=1e-6, rtol=1e-5, atol=1e-8),
-            float32=Tolerances(eps=1e-2, rtol=5e-2, atol=1e-3),
+            float32=Tolerances(eps=1e-2, rtol=1e-2, atol=1e-3),
         ),
         Method(
             name="forward",
@@ -92,7 +93,7 @@ METHODS: dict[str, Method] = {
             evaluations=1,
             summary="forward differences, error O(ε): cheapest, weakest",
             float64=Tolerances(eps=1e-7, rtol=1e-3, atol=1e-6),
-            float32=Tolerances(eps=1e-2, rtol=2e-1, atol=1e-2),
+            float32=Tolerances(eps=3e-3, rtol=1e-1, atol=3e-2),
         ),
         Method(
             name="complex-step",
@@ -100,7 +101,7 @@ METHODS: dict[str, Method] = {
             evaluations=1,
             summary="complex step Im L(θ + iε)/ε, no cancellation: error near machine precision",
             float64=Tolerances(eps=1e-20, rtol=1e-10, atol=1e-13),
-            float32=Tolerances(eps=1e-10, rtol=1e-4, atol=1e-6),
+            float32=Tolerances(eps=1e-10, rtol=1e-4, atol=5e-6),
         ),
         Method(
             name="richardson",
@@ -108,7 +109,7 @@ METHODS: dict[str, Method] = {
             evaluations=4,
             summary="central differences at ε and ε/2 extrapolated, error O(ε⁴), with an estimate",
             float64=Tolerances(eps=1e-4, rtol=1e-6, atol=5e-10),
-            float32=Tolerances(eps=5e-2, rtol=5e-2, atol=1e-3),
+            float32=Tolerances(eps=2e-2, rtol=1e-3, atol=5e-4),
         ),
     )
 }

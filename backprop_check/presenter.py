@@ -122,9 +122,12 @@ class Presenter:
         )
         self._out.print(
             f"{_METHOD_NAMES.get(report.method, report.method)} · eps {report.eps:g} · "
-            f"rtol {report.rtol:g} · atol {report.atol:g} · {mode}",
+            f"rtol {report.rtol:g} · atol {report.atol:g} · {mode} · {report.dtype} · "
+            f"kinks: {report.kink_policy}",
             soft_wrap=True,
         )
+        for warning in report.warnings:
+            self._out.print(f"[yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
 
     def _layer_table(self, layer: LayerReport, *, depth: int) -> Table:
         role = "output" if layer.layer == depth else "hidden"
@@ -142,6 +145,8 @@ class Presenter:
         table.add_column("max rel err", justify="right")
         table.add_column("‖a−n‖/(‖a‖+‖n‖)", justify="right")
         table.add_column("worst element: analytic / numeric")
+        table.add_column("kinks", justify="right")
+        table.add_column("dead", justify="right")
         table.add_column("result")
         notes = []
         for check in layer.checks:
@@ -171,7 +176,11 @@ class Presenter:
             _number(c.max_abs_error),
             _number(c.max_rel_error),
             _number(c.rel_norm_error),
-            f"{list(c.worst_index)}  {_signed(c.worst_analytic)} / {_signed(c.worst_numeric)}",
+            f"{list(c.worst_index)}  {_signed(c.worst_analytic)} / {_signed(c.worst_numeric)}"
+            if c.worst_index
+            else "—",
+            str(check.kinks),
+            str(check.dead),
             result,
         ]
 

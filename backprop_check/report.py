@@ -114,6 +114,12 @@ class CheckReport:
     diagnosis: str
     mode: str = "full"
     mode_count: int | None = None
+    dtype: str = "float64"
+    kink_policy: str = "report"
+    config_sha256: str = ""
+    data_sha256: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
     arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -137,9 +143,15 @@ class CheckReport:
             "atol": self.atol,
             "seed": self.seed,
             "batch_size": self.batch_size,
+            "dtype": self.dtype,
+            "kinks": self.kink_policy,
+            "config_sha256": self.config_sha256,
+            "data_sha256": self.data_sha256,
+            "versions": dict(self.versions),
             "mode": self.mode,
             "sample": self.mode_count if self.mode == "sample" else None,
             "directions": self.mode_count if self.mode == "directions" else None,
             "diagnosis": self.diagnosis,
+            "warnings": list(self.warnings),
             "layers": [layer.to_dict() for layer in self.layers],
         }

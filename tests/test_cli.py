@@ -41,7 +41,10 @@ def test_table_output(runner: CliRunner) -> None:
         "network 4 → 16 relu → 8 sigmoid → 3 softmax · loss categorical_crossentropy = "
     )
     assert lines[1].endswith(" · batch 8 · seed 0")
-    assert lines[2] == "central differences · eps 1e-06 · rtol 1e-05 · atol 1e-08 · every element"
+    assert lines[2] == (
+        "central differences · eps 1e-06 · rtol 1e-05 · atol 1e-08 · every element · float64 · "
+        "kinks: report"
+    )
     assert [line.rstrip() for line in lines if line.startswith("Layer")] == [
         "Layer 1 of 3 · 16 units · relu · hidden",
         "Layer 2 of 3 · 8 units · sigmoid · hidden",
@@ -74,7 +77,8 @@ def test_json_document(runner: CliRunner) -> None:
     document = json.loads(result.stdout)
     assert set(document) == {
         "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
-        "batch_size", "mode", "sample", "directions", "diagnosis", "layers",
+        "batch_size", "dtype", "kinks", "config_sha256", "data_sha256", "versions", "mode",
+        "sample", "directions", "diagnosis", "warnings", "layers",
     }  # fmt: skip
     assert document["passed"] is True
     assert document["method"] == "central"

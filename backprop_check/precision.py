@@ -1,0 +1,94 @@
+"""Where finite differences cannot be trusted: plain-sentence warnings from the check's data.
+
+A central difference loses about u·|L|/ε to round-off (u the machine epsilon). Gradients below
+that floor pass on atol alone; saturated sigmoids hide σ' behind values near 0; outputs near 0 or 1
+put the loss next to log 0. None of this is a failure, but a pass there proves little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .network import Network, Trace
+from .notation import quantity_symbol
+
+__all__ = ["precision_warnings"]
+
+Array = np.ndarray
+
+# |z| beyond which sigmoid' and tanh' are below ~1e-8: a wrong σ' there changes nothing visible.
+_SATURATED_Z = 20.0
+# Probabilities closer than this to 0 or 1 put cross-entropy next to log 0.
+_SATURATED_P = 1e-12
+# A gradient is "at the floor" when it is below this many times the round-off of the difference.
+_FLOOR_MARGIN = 10.0
+_FLOAT32_NOTE = (
+    "float32 keeps about 7 significant digits and a finite difference about half of them, so "
+    "errors below roughly 0.1 % of a gradient go unseen: check derivative formulas in float64, "
+    "and use float32 only to check a float32 implementation."
+)
+
+
+def precision_warnings(
+    network: Network,
+    trace: Trace,
+    sample_losses: Array,
+    analytic: Sequence[tuple[int, str, Array]],
+    *,
+    eps: float,
+    method: str,
+) -> tuple[str, ...]:
+    """Sentences about the parts of this check that finite differences cannot resolve."""
+    dtype = trace.z(1).dtype
+    warnings = [_FLOAT32_NOTE] if dtype == np.float32 else []
+    if method != "complex-step":
+        warnings += _below_floor(sample_losses, analytic, eps=eps, unit=float(np.finfo(dtype).eps))
+    warnings += _saturation(network, trace)
+    return tuple(warnings)
+
+
+def _below_floor(
+    sample_losses: Array, analytic: Sequence[tuple[int, str, Array]], *, eps: float, unit: float
+) -> list[str]:
+    floor = unit * max(float(np.max(np.abs(sample_losses), initial=0.0)), 1.0) / eps
+    tiny = [
+        (layer, quantity, float(np.max(np.abs(values), initial=0.0)))
+        for layer, quantity, values in analytic
+        if values.size and np.max(np.abs(values)) < _FLOOR_MARGIN * floor
+    ]
+    if not tiny:
+        return []
+    names = ", ".join(quantity_symbol(quantity, layer) for layer, quantity, _ in tiny)
+    largest = max(size for _, _, size in tiny)
+    return [
+        f"{names}: gradients of at most {largest:.1e} are within {_FLOOR_MARGIN:g}× the round-off "
+        f"of a finite difference here (about {floor:.1e} at eps {eps:g}), so they pass on atol "
+        "alone. Scale the inputs or targets up, use fewer samples (the loss is a mean), or float64."
+    ]
+
+
+def _saturation(network: Network, trace: Trace) -> list[str]:
+    warnings = []
+    for j in range(1, network.depth + 1):
+        name = network.activation(j).name
+        z = trace.z(j)
+        if j == network.depth and name in ("sigmoid", "softmax") and network.loss.name != "mse":
+            a = trace.a(j)
+            saturated = int(np.count_nonzero((a < _SATURATED_P) | (a > 1 - _SATURATED_P)))
+            if saturated:
+                warnings.append(
+                    f"layer {j} ({name}): {saturated} of {a.size} outputs are within "
+                    f"{_SATURATED_P:g} of 0 or 1, next to log 0 in the loss, where finite "
+                    "differences lose their digits. Use smaller weights (init: xavier) or inputs."
+                )
+        elif name in ("sigmoid", "tanh"):
+            saturated = int(np.count_nonzero(np.abs(z) > _SATURATED_Z))
+            if saturated:
+                warnings.append(
+                    f"layer {j} ({name}): {saturated} of {z.size} pre-activations have "
+                    f"|z| > {_SATURATED_Z:g}, where σ' < 1e-8, so a wrong σ' there is invisible. "
+                    "Use smaller weights (init: xavier) or inputs."
+                )
+    return warnings
