@@ -17,7 +17,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .backprop import SPECIAL_CASES, Gradients, backward
-from .compare import compare
+from .compare import compare, element_errors
 from .config import Config, load_config
 from .diagnosis import diagnose
 from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
@@ -289,6 +289,9 @@ class Checker:
             if numeric.error is None
             else float(np.max(numeric.error, initial=0.0)),
             note=note,
+            element_errors=None
+            if comparison.passed
+            else _error_map(shape, elements, analytic_checked, judged, exclude),
         )
         return row, numeric_full
 
@@ -435,3 +438,15 @@ def _versions() -> dict[str, str]:
     from . import __version__
 
     return {"bpcheck": __version__, "numpy": np.__version__, "python": platform.python_version()}
+
+
+def _error_map(
+    shape: tuple[int, ...], elements: Array, analytic: Array, numeric: Array, exclude: Array | None
+) -> Array:
+    """Relative error of every checked element in the tensor's shape; NaN where not judged."""
+    errors = np.full(int(np.prod(shape)), np.nan)
+    relative = element_errors(analytic, numeric)[1]
+    if exclude is not None:
+        relative = np.where(exclude, np.nan, relative)
+    errors[elements] = relative
+    return errors.reshape(shape)

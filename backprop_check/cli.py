@@ -15,6 +15,7 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .checker import Checker
+    from .config import Config
     from .presenter import Presenter
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -117,41 +118,167 @@ class _ByteSize(click.ParamType):
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write x, y, W, b, analytic dW/db and numeric nW/nb to this .npz file.",
 )
+@click.option("--explain", is_flag=True, help="Print the equations used above the tables.")
+@click.option(
+    "--heatmap", is_flag=True, help="Draw each failing tensor's element errors as a coloured grid."
+)
 def run(
     config: Path,
     output_format: str,
     save_arrays: Path | None,
+    explain: bool,
+    heatmap: bool,
     max_memory: int,
     jobs: int | None,
     **overrides: object,
 ) -> None:
     """Check the network described by CONFIG (a YAML file)."""
-    from .checker import DEFAULT_JOBS, Checker
-    from .config import load_config
     from .errors import BackpropCheckError
     from .presenter import Presenter
     from .saving import save_arrays as write_arrays
 
     presenter = Presenter()
     try:
-        checker = Checker(
-            load_config(config).with_overrides(**overrides),  # type: ignore[arg-type]
-            max_memory=max_memory,
-            jobs=jobs or DEFAULT_JOBS,
-        )
+        checker = _checker(config, overrides, max_memory=max_memory, jobs=jobs)
         _warn_if_slow(checker, presenter)
         with presenter.progress() as progress:
             report = checker.run(progress=progress)
         if save_arrays is not None:
-            write_arrays(report, save_arrays, protect=[config])
+            write_arrays(report, save_arrays, protect=_inputs(checker))
     except BackpropCheckError as error:
         presenter.error(str(error))
         sys.exit(EXIT_USAGE)
     if output_format == "json":
         presenter.json(report)
     else:
+        if explain:
+            _explain(checker.config, presenter)
         presenter.table(report)
+        if heatmap:
+            presenter.heatmaps(report)
     sys.exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def explain(config: Path, output_format: str) -> None:
+    """Print the equations each layer of CONFIG's network is checked with."""
+    from .config import load_config
+    from .errors import BackpropCheckError
+    from .presenter import Presenter
+
+    presenter = Presenter()
+    try:
+        loaded = load_config(config)
+    except BackpropCheckError as error:
+        presenter.error(str(error))
+        sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        from .explain import explain as explain_layers
+
+        presenter.json_document(
+            {
+                "config": loaded.source,
+                "layers": [layer.to_dict() for layer in explain_layers(loaded)],
+            }
+        )
+    else:
+        _explain(loaded, presenter)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--method",
+    type=click.Choice(["central", "forward", "complex-step", "richardson"]),
+    help="Finite-difference method (overrides check.method).",
+)
+@click.option("--eps", type=float, help="The eps the verdicts are judged at (overrides check.eps).")
+@click.option("--rtol", type=float, help="Relative tolerance (overrides check.rtol).")
+@click.option("--atol", type=float, help="Absolute tolerance (overrides check.atol).")
+@click.option("--seed", type=int, help="Random seed for weights and data (overrides seed).")
+@click.option("--batch-size", type=int, help="Samples in the batch (overrides batch_size).")
+@click.option(
+    "--dtype",
+    type=click.Choice(["float64", "float32"]),
+    help="Precision of the network and the differences (overrides dtype).",
+)
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the V as a PNG figure (needs matplotlib: pip install 'backprop_check[plot]').",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def sweep(config: Path, plot: Path | None, output_format: str, **overrides: object) -> None:
+    """Run the check for eps from 1e-1 to 1e-12 and show the error against eps: the V.
+
+    Recommends the eps at the bottom of the V, and tells a numerical failure (passes at some eps)
+    from a real bug (passes at none). Exit status 0 when no row is a bug.
+    """
+    from .errors import BackpropCheckError
+    from .presenter import Presenter
+    from .sweep import sweep as run_sweep
+
+    presenter = Presenter()
+    try:
+        checker = _checker(config, overrides, max_memory=None, jobs=None)
+        with presenter.progress() as progress:
+            report = run_sweep(checker, progress=progress)
+        if plot is not None:
+            from .plot import write_sweep_plot
+            from .saving import refuse_inputs
+
+            refuse_inputs(plot, _inputs(checker))
+            write_sweep_plot(report, plot)
+    except BackpropCheckError as error:
+        presenter.error(str(error))
+        sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        presenter.json_document(report.to_dict())
+    else:
+        presenter.sweep(report)
+    sys.exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+
+
+def _checker(
+    config: Path, overrides: dict[str, object], *, max_memory: int | None, jobs: int | None
+) -> Checker:
+    from .checker import DEFAULT_JOBS, Checker
+    from .config import load_config
+    from .engine import DEFAULT_MAX_MEMORY
+
+    return Checker(
+        load_config(config).with_overrides(**overrides),  # type: ignore[arg-type]
+        max_memory=max_memory or DEFAULT_MAX_MEMORY,
+        jobs=jobs or DEFAULT_JOBS,
+    )
+
+
+def _inputs(checker: Checker) -> list[Path]:
+    """Files the user gave, which no output may overwrite."""
+    inputs = [Path(checker.config.source)]
+    if checker.config.data is not None:
+        inputs.append(checker.config.data.path)
+    return inputs
+
+
+def _explain(config: Config, presenter: Presenter) -> None:
+    from .explain import explain as explain_layers
+
+    presenter.explain(explain_layers(config), source=config.source, loss=config.loss)
 
 
 # A full check expected to take longer than this gets a note suggesting a quicker mode.

@@ -84,7 +84,7 @@ METHODS: dict[str, Method] = {
             estimate=_central,
             evaluations=2,
             summary="central differences, error O(ε²) plus round-off u·|L|/ε",
-            float64=Tolerances(eps=1e-6, rtol=1e-5, atol=1e-8),
+            float64=Tolerances(eps=1e-5, rtol=1e-5, atol=1e-8),
             float32=Tolerances(eps=1e-2, rtol=1e-2, atol=1e-3),
         ),
         Method(

@@ -18,14 +18,16 @@ _FLOOR = 1e-17
 def write_sweep_plot(report: SweepReport, path: Path) -> None:
     """Draw ``report`` as a log-log PNG at ``path``; eps increases to the right."""
     try:
-        from matplotlib.figure import Figure
+        # This form looks the package up as well, so a missing or blocked matplotlib fails here
+        # even when matplotlib.figure is already loaded.
+        import matplotlib.figure
     except ImportError:
         raise BackpropCheckError(
             "--plot needs matplotlib: pip install 'backprop_check[plot]'"
         ) from None
     # A bare Figure renders with Agg on savefig, without pyplot's global state or backend choice,
     # so a caller's interactive backend is left alone and nothing needs closing.
-    figure = Figure(figsize=(8, 5), layout="constrained")
+    figure = matplotlib.figure.Figure(figsize=(8, 5), layout="constrained")
     axes = figure.add_subplot()
     steps = list(report.steps)
     for row in report.rows:
@@ -36,7 +38,13 @@ def write_sweep_plot(report: SweepReport, path: Path) -> None:
             markersize=4,
             label=f"{row.symbol} (Eq. {row.equation})",
         )
-    axes.axhline(report.rtol, color="black", linestyle="--", linewidth=1, label="rtol")
+    axes.axhline(
+        report.rtol,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"rtol = {format_step(report.rtol)}",
+    )
     axes.axvline(
         report.recommended_eps,
         color="tab:green",

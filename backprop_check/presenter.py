@@ -7,8 +7,9 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
+import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -20,9 +21,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from .notation import quantity_symbol
 from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
+
+if TYPE_CHECKING:
+    from .explain import ExplainedLayer
+    from .sweep import SweepReport
 
 __all__ = ["Presenter"]
 
@@ -96,7 +102,7 @@ class Presenter:
     # ------------------------------------------------------------------ reports
 
     def json(self, report: CheckReport) -> None:
-        self._out.file.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        self.json_document(report.to_dict())
 
     def table(self, report: CheckReport) -> None:
         self._header(report)
@@ -184,6 +190,77 @@ class Presenter:
             result,
         ]
 
+    # ------------------------------------------------------------------ heatmaps
+
+    def heatmaps(self, report: CheckReport) -> None:
+        """Each failing tensor's relative errors as a coloured grid (worst of each block)."""
+        for check in report.checks:
+            if check.element_errors is None:
+                continue
+            self._out.print(
+                f"[bold]{quantity_symbol(check.quantity, check.layer)}[/] relative error per "
+                f"element ({_heatmap_axes(check.quantity)}); "
+                + " ".join(f"[{colour}]██[/] {label}" for colour, label in _HEAT_LEGEND),
+                soft_wrap=True,
+            )
+            self._out.print(_heatmap(check.element_errors, report.rtol))
+
+    # ------------------------------------------------------------------ explain
+
+    def explain(self, layers: tuple[ExplainedLayer, ...], *, source: str, loss: str) -> None:
+        self._out.print(
+            f"[bold]bpcheck explain[/] · {escape(source)} · loss {loss}", soft_wrap=True
+        )
+        for layer in layers:
+            title = f"Layer {layer.layer} · {layer.units} units · {layer.activation} · {layer.role}"
+            table = Table(
+                title=title,
+                title_justify="left",
+                show_header=False,
+                box=None,
+                padding=(0, 1),
+            )
+            table.add_column(justify="right")
+            table.add_column()
+            table.add_column(style="dim")
+            table.add_column(justify="right")
+            for line in layer.lines:
+                table.add_row(line.symbol, f"= {line.formula}", f"({line.source})", line.shape)
+            self._out.print(table)
+
+    # ------------------------------------------------------------------ sweep
+
+    def sweep(self, report: SweepReport) -> None:
+        from .sweep import format_step
+
+        self._out.print(f"[bold]bpcheck sweep[/] · {escape(report.config)}", soft_wrap=True)
+        self._out.print(
+            f"{_METHOD_NAMES.get(report.method, report.method)} · rtol {report.rtol:g} · "
+            f"atol {report.atol:g} · configured eps {format_step(report.configured_eps)}",
+            soft_wrap=True,
+        )
+        self._out.print(_sweep_chart(report))
+        table = Table(title="max relative error against eps", title_justify="left")
+        table.add_column("check")
+        for step in report.steps:
+            table.add_column(format_step(step), justify="right")
+        table.add_column("best eps", justify="right")
+        table.add_column("verdict")
+        for row in report.rows:
+            cells = [
+                f"[{'green' if ok else 'red'}]{error:.0e}[/]"
+                for error, ok in zip(row.max_rel_errors, row.passed, strict=True)
+            ]
+            verdict = {"passes": "[green]passes[/]", "numerical": "[yellow]numerical[/]"}.get(
+                row.verdict, "[bold red]bug[/]"
+            )
+            table.add_row(row.symbol, *cells, format_step(row.best_step), verdict)
+        self._out.print(table)
+        self._out.print(escape(report.summary()), soft_wrap=True)
+
+    def json_document(self, document: dict[str, Any]) -> None:
+        self._out.file.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
     def _footer(self, report: CheckReport) -> None:
         checks = report.checks
         failed = sum(not check.passed for check in checks)
@@ -227,3 +304,97 @@ class _DelayedProgress:
     def stop(self) -> None:
         if self._live:
             self._progress.stop()
+
+
+_HEAT_LEGEND = (
+    ("green", "≤ rtol"),
+    ("yellow", "≤ 10·rtol"),
+    ("dark_orange", "≤ 1 %"),
+    ("red", "> 1 %"),
+    ("grey37", "not judged"),
+)
+# Largest grid drawn; bigger tensors are shown in blocks, each as its worst element.
+_HEAT_ROWS, _HEAT_COLUMNS = 32, 64
+
+
+def _heatmap_axes(quantity: str) -> str:
+    return {
+        "phi": "rows: samples, columns: units",
+        "W": "rows: units, columns: inputs",
+        "b": "one row: units",
+    }[quantity]
+
+
+def _heat_colour(error: float, rtol: float) -> str:
+    if not np.isfinite(error):
+        return "grey37" if np.isnan(error) else "red"
+    if error <= rtol:
+        return "green"
+    if error <= 10 * rtol:
+        return "yellow"
+    return "dark_orange" if error <= 1e-2 else "red"
+
+
+def _pooled(errors: np.ndarray) -> np.ndarray:
+    """Shrink a matrix to at most the drawn grid, keeping each block's worst error."""
+    rows, columns = errors.shape
+    row_edges = np.linspace(0, rows, min(rows, _HEAT_ROWS) + 1).astype(int)
+    column_edges = np.linspace(0, columns, min(columns, _HEAT_COLUMNS) + 1).astype(int)
+    pooled = np.full((row_edges.size - 1, column_edges.size - 1), np.nan)
+    for i in range(pooled.shape[0]):
+        for k in range(pooled.shape[1]):
+            block = errors[row_edges[i] : row_edges[i + 1], column_edges[k] : column_edges[k + 1]]
+            if np.any(~np.isnan(block)):
+                pooled[i, k] = np.nanmax(block)
+    return pooled
+
+
+def _heatmap(errors: np.ndarray, rtol: float) -> Text:
+    matrix = _pooled(np.atleast_2d(errors))
+    text = Text()
+    for i, row in enumerate(matrix):
+        text.append(f"{i:>4} ")
+        for error in row:
+            text.append("██", style=_heat_colour(float(error), rtol))
+        text.append("\n")
+    return text
+
+
+_SWEEP_MARKERS = {"phi": "●", "W": "■", "b": "▲"}
+_SWEEP_COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red")
+_SWEEP_DECADES = range(0, -17, -1)
+
+
+def _sweep_chart(report: SweepReport) -> Text:
+    """Max relative error (log scale, rows) against eps (columns): the V, one marker per check."""
+    from .sweep import format_step
+
+    cells: dict[tuple[int, int], tuple[str, str]] = {}
+    for row in report.rows:
+        marker = _SWEEP_MARKERS[row.quantity]
+        colour = _SWEEP_COLOURS[(row.layer - 1) % len(_SWEEP_COLOURS)]
+        for column, error in enumerate(row.max_rel_errors):
+            decade = (
+                0
+                if not np.isfinite(error)
+                else int(np.clip(np.floor(np.log10(max(error, 1e-16))), -16, 0))
+            )
+            key = (decade, column)
+            cells[key] = ("*", "white") if key in cells else (marker, colour)
+    text = Text()
+    for decade in _SWEEP_DECADES:
+        threshold = "─" if 10.0**decade >= report.rtol > 10.0 ** (decade - 1) else " "
+        text.append(f"1e{decade:+03d} │")
+        for column in range(len(report.steps)):
+            marker, colour = cells.get((decade, column), (threshold * 2, "dim"))
+            text.append(
+                f" {marker:<2}" if marker != threshold * 2 else f"{threshold * 3}", style=colour
+            )
+        text.append("\n")
+    text.append("      └" + "───" * len(report.steps) + "\n")
+    text.append(
+        "  eps  " + "".join(format_step(step)[-3:].rjust(3) for step in report.steps) + "\n"
+    )
+    legend = "  ".join(f"{_SWEEP_MARKERS[row.quantity]} {row.symbol}" for row in report.rows)
+    text.append(f"  {legend}   * several   ─ rtol\n")
+    return text

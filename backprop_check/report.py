@@ -41,6 +41,8 @@ class QuantityCheck:
     dead: int = 0
     error_estimate: float | None = None
     note: str = ""
+    # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
+    element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:

@@ -10,7 +10,16 @@ import numpy as np
 from .errors import BackpropCheckError
 from .report import CheckReport
 
-__all__ = ["save_arrays"]
+__all__ = ["refuse_inputs", "save_arrays"]
+
+
+def refuse_inputs(path: Path, protect: Iterable[str | Path]) -> None:
+    """Raise if ``path`` is one of the user's input files."""
+    for protected in protect:
+        if Path(protected).exists() and path.exists() and path.samefile(protected):
+            raise BackpropCheckError(
+                f"{path}: refusing to write over an input file; choose another path."
+            )
 
 
 def save_arrays(
@@ -21,11 +30,7 @@ def save_arrays(
     Paths in ``protect`` (the config file, data files) are never overwritten.
     """
     path = Path(path)
-    for protected in protect:
-        if Path(protected).exists() and path.exists() and path.samefile(protected):
-            raise BackpropCheckError(
-                f"{path}: refusing to write arrays over an input file; choose another path."
-            )
+    refuse_inputs(path, protect)
     try:
         with path.open("wb") as handle:
             np.savez(handle, **report.arrays)

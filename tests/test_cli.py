@@ -194,7 +194,7 @@ def test_save_arrays_never_overwrites_the_config(runner: CliRunner, tmp_path: Pa
     assert result.exit_code == 2
     assert (
         result.stderr
-        == f"Error: {path}: refusing to write arrays over an input file; choose another path.\n"
+        == f"Error: {path}: refusing to write over an input file; choose another path.\n"
     )
     assert path.read_bytes() == before
 

@@ -55,7 +55,7 @@ def test_defaults() -> None:
         config.check.relative_tolerance,
         config.check.absolute_tolerance,
     ) == (
-        1e-6,
+        1e-5,
         1e-5,
         1e-8,
     )
