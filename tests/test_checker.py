@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+import backprop_check
 from backprop_check import backprop, check, checker
 from backprop_check.activations import ACTIVATIONS
 from backprop_check.backprop import SPECIAL_CASES, SpecialCase
@@ -329,3 +330,136 @@ def test_estimate_is_positive_and_scales_with_the_network() -> None:
         layers=[{"units": 200, "activation": "relu"}, {"units": 3, "activation": "softmax"}],
     )
     assert 0 < small < Checker(load_config(wide)).estimate_seconds()
+
+
+# --------------------------------------------------------------------------- kinks
+
+KINKS = CONFIGS[0].parent / "relu_kinks.yaml"
+
+
+def test_kink_config_passes_with_kinks_counted_and_listed() -> None:
+    report = check(KINKS)
+    assert report.passed, report.diagnosis
+    assert report.kink_policy == "report"
+    assert sum(c.kinks for c in report.checks) > 20
+    phi1 = report.layers[0].checks[0]
+    assert phi1.kinks == len(phi1.kink_indices) > 0
+    assert phi1.comparison.excluded == phi1.kinks
+    assert phi1.dead > 0  # dead ReLUs: analytic and numeric both exactly zero
+    document = report.to_dict()["layers"][0]["checks"][0]
+    assert document["kink_indices"] == [list(index) for index in phi1.kink_indices]
+
+
+def test_a_naive_check_fails_at_the_kinks() -> None:
+    report = check(KINKS, kinks="fail")
+    assert not report.passed
+    failing = {(c.layer, c.quantity) for c in report.checks if not c.passed}
+    assert failing <= {(c.layer, c.quantity) for c in report.checks if c.kinks}
+
+
+def test_bracket_passes_kinks_whose_analytic_value_is_a_subgradient() -> None:
+    assert check(KINKS, kinks="bracket").passed
+
+
+def test_bracket_still_fails_a_wrong_derivative_at_a_kink(monkeypatch) -> None:
+    # ReLU'(0) = 1 is outside no bracket, but ReLU' = 2 where z > 0 is outside every one.
+    _broken_derivative(monkeypatch, "relu", lambda z: 2.0 * (z > 0))
+    report = check(KINKS, kinks="bracket")
+    assert not report.passed
+    assert _failing(report)[0] == (2, "phi")
+
+
+def test_kinks_found_at_a_large_step_are_left_out_by_default() -> None:
+    # ReLU into a linear output with MSE: piecewise quadratic, so a central difference is exact
+    # everywhere except where a step crosses a kink, even at eps 0.3.
+    relu_net = small_config(
+        layers=[{"units": 8, "activation": "relu"}, {"units": 3, "activation": "linear"}],
+        loss="mse",
+    )
+    report = check(relu_net, eps=0.3)
+    assert sum(c.kinks for c in report.checks) > 0
+    assert report.passed
+    assert not check(relu_net, eps=0.3, kinks="fail").passed
+
+
+# --------------------------------------------------------------------------- float32
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_float32_passes_every_shipped_config_with_its_defaults(method: str, path) -> None:
+    report = check(path, dtype="float32", method=method)
+    assert report.passed, report.diagnosis
+    assert report.dtype == "float32"
+    assert report.warnings[0].startswith("float32 keeps about 7 significant digits")
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_float32_still_catches_a_mutated_derivative(monkeypatch, method: str) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    # Forward differences in float32 only resolve errors above about 10 %.
+    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.5 * sigmoid.derivative(z))
+    report = check(small_config(), dtype="float32", method=method)
+    assert _failing(report)[0] == (2, "phi")
+
+
+def test_float32_runs_the_network_in_float32() -> None:
+    checker = Checker(load_config(small_config()).with_overrides(dtype="float32"))
+    assert checker.network.W(1).dtype == np.float32
+    assert checker.x.dtype == np.float32
+    assert checker.gradients.dW[0].dtype == np.float32
+    assert checker.config.check.step == 1e-2
+
+
+# --------------------------------------------------------------------------- precision warnings
+
+
+def test_gradients_below_the_round_off_floor_are_flagged() -> None:
+    # A large loss puts the round-off floor u·|L|/eps above the tiny first-layer gradients.
+    config = small_config(
+        input_size=2,
+        layers=[{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "linear"}],
+        loss="mse",
+    )
+    checker = Checker(load_config(config))
+    checker.engine.sample_losses[:] = 1e9
+    report = checker.run()
+    assert any("within 10× the round-off of a finite difference" in w for w in report.warnings)
+
+
+def test_saturated_units_are_flagged() -> None:
+    config = small_config(
+        init="normal",
+        input_size=400,
+        layers=[{"units": 6, "activation": "sigmoid"}, {"units": 3, "activation": "softmax"}],
+    )
+    warnings = check(config).warnings
+    assert any(w.startswith("layer 1 (sigmoid):") and "|z| > 20" in w for w in warnings)
+
+
+def test_a_healthy_float64_check_has_no_warnings() -> None:
+    assert check(small_config()).warnings == ()
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+def test_json_carries_what_reproduces_the_run() -> None:
+    import hashlib
+    import platform
+
+    document = check(KINKS).to_dict()
+    assert document["config_sha256"] == hashlib.sha256(KINKS.read_bytes()).hexdigest()
+    data = KINKS.parent / "data" / "relu_kinks.npz"
+    assert document["data_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert document["versions"] == {
+        "bpcheck": backprop_check.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+    assert (document["dtype"], document["kinks"], document["method"]) == (
+        "float64",
+        "report",
+        "central",
+    )
+    assert (document["seed"], document["batch_size"], document["eps"]) == (0, 6, 1e-5)

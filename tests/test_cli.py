@@ -295,3 +295,96 @@ def test_a_slow_full_check_suggests_a_quicker_mode(runner: CliRunner, monkeypatc
         "checks 8 random directions per tensor.\n"
     )
     assert json.loads(result.stdout)["passed"] is True
+
+
+# --------------------------------------------------------------------------- explain, sweep
+
+
+def test_explain_prints_the_equations(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["explain", str(SOFTMAX_CCE)])
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines[0] == f"bpcheck explain · {SOFTMAX_CCE} · loss categorical_crossentropy"
+    assert any(
+        line.startswith("φ³  = a³ Σ_j y_j − y  (= a³ − y for one-hot y)")
+        and "(softmax + categorical cross-entropy, Eq. 1, seed §3.3.1)" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "seed §3.2.2" in line for line in lines
+    )
+    document = json.loads(
+        runner.invoke(main, ["explain", str(SOFTMAX_CCE), "--format", "json"]).stdout
+    )
+    assert [layer["layer"] for layer in document["layers"]] == [3, 2, 1]
+
+
+def test_run_explain_puts_the_equations_above_the_tables(runner: CliRunner) -> None:
+    output = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--explain"]).stdout
+    assert output.index("bpcheck explain") < output.index("Layer 1 of 3")
+
+
+def test_sweep_shows_the_v_and_recommends_an_eps(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE)])
+    assert result.exit_code == 0, result.output
+    assert "max relative error against eps" in result.stdout
+    assert "Recommended eps: 1e-05, the bottom of the V." in result.stdout
+    document = json.loads(
+        runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--format", "json"]).stdout
+    )
+    assert document["recommended_eps"] == 1e-5
+    assert len(document["steps"]) == 12
+
+
+def test_sweep_tells_a_bug_from_a_numerical_problem(runner: CliRunner, monkeypatch) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    monkeypatch.setitem(
+        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
+    )
+    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE)])
+    assert result.exit_code == 1
+    assert "never agree at any eps: real bugs, not a numerical problem." in result.stdout
+
+
+def test_sweep_plot_writes_a_png_and_never_over_an_input(runner: CliRunner, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    figure = tmp_path / "v.png"
+    assert runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--plot", str(figure)]).exit_code == 0
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    config = _config_file(tmp_path)
+    before = config.read_bytes()
+    result = runner.invoke(main, ["sweep", str(config), "--plot", str(config)])
+    assert result.exit_code == 2
+    assert "refusing to write over an input file" in result.stderr
+    assert config.read_bytes() == before
+
+
+def test_heatmap_draws_the_failing_tensor(runner: CliRunner, monkeypatch) -> None:
+    from backprop_check import backprop
+
+    correct = backprop.grad_w
+
+    def wrong_row(phi, a_prev):
+        gradient = correct(phi, a_prev)
+        gradient[1] *= 1.5
+        return gradient
+
+    monkeypatch.setattr(backprop, "grad_w", wrong_row)
+    result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--heatmap"])
+    assert result.exit_code == 1
+    assert "∇W¹ relative error per element (rows: units, columns: inputs)" in result.stdout
+    assert "   1 ████████" in result.stdout
+
+
+def test_dtype_and_kinks_options(runner: CliRunner) -> None:
+    kinks = str(ROOT / "configs" / "relu_kinks.yaml")
+    assert runner.invoke(main, ["run", kinks]).exit_code == 0
+    assert runner.invoke(main, ["run", kinks, "--kinks", "fail"]).exit_code == 1
+    assert runner.invoke(main, ["run", kinks, "--kinks", "bracket"]).exit_code == 0
+    document = json.loads(
+        runner.invoke(
+            main, ["run", str(SOFTMAX_CCE), "--dtype", "float32", "--format", "json"]
+        ).stdout
+    )
+    assert (document["dtype"], document["eps"], document["passed"]) == ("float32", 0.01, True)
+    assert document["warnings"][0].startswith("float32 keeps about 7 significant digits")
