@@ -22,6 +22,7 @@ from .config import Config, load_config
 from .diagnosis import diagnose
 from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
 from .finite_differences import METHODS, Estimate
+from .hints import hint
 from .losses import get_loss
 from .network import Network, init_network, random_batch
 from .notation import quantity_symbol
@@ -289,11 +290,34 @@ class Checker:
             if numeric.error is None
             else float(np.max(numeric.error, initial=0.0)),
             note=note,
+            hint=None
+            if comparison.passed or options.mode == "sample"
+            else self._hint(target, analytic, judged, exclude),
             element_errors=None
             if comparison.passed
             else _error_map(shape, elements, analytic_checked, judged, exclude),
         )
         return row, numeric_full
+
+    def _hint(
+        self, target: Target, analytic: Array, judged: Array, exclude: Array | None
+    ) -> str | None:
+        """What the failure of a fully checked tensor looks like, in one sentence."""
+        numeric = judged.copy()
+        if exclude is not None:
+            # Unjudged kinks must not read as failures to the pattern matcher.
+            numeric[exclude] = analytic.reshape(-1)[exclude]
+        return hint(
+            analytic.astype(np.float64),
+            numeric.reshape(analytic.shape),
+            quantity=target.quantity,
+            layer=target.layer,
+            batch_size=self.engine.batch_size,
+            output_units=self.config.layers[-1].units,
+            rtol=self.config.check.relative_tolerance,
+            atol=self.config.check.absolute_tolerance,
+            pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
+        )
 
     def _judge_kinks(
         self, target: Target, elements: Array, analytic: Array, numeric: _Numeric

@@ -29,6 +29,8 @@ def diagnose(
     first = failing[0]
     by_layer = {layer.layer: layer for layer in layers}
     sentence = _explain(first, by_layer, loss=loss, output_special_case=output_special_case)
+    if first.hint:
+        sentence += f" {first.hint}"
     others = len(failing) - 1
     if others:
         sentence += f" ({others} more check{'s' if others > 1 else ''} fail further down.)"

@@ -157,10 +157,12 @@ class Presenter:
         notes = []
         for check in layer.checks:
             table.add_row(*self._row(check))
-            if check.note and not check.passed:
-                notes.append(f"{quantity_symbol(check.quantity, check.layer)}: {check.note}")
+            if check.passed:
+                continue
+            symbol = quantity_symbol(check.quantity, check.layer)
+            notes += [f"{symbol}: {text}" for text in (check.note, check.hint) if text]
         if notes:
-            table.caption = "\n".join(notes)
+            table.caption = escape("\n".join(notes))
             table.caption_justify = "left"
         return table
 

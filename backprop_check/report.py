@@ -41,6 +41,7 @@ class QuantityCheck:
     dead: int = 0
     error_estimate: float | None = None
     note: str = ""
+    hint: str | None = None
     # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
     element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -70,6 +71,7 @@ class QuantityCheck:
             if self.error_estimate is None
             else _json_float(self.error_estimate),
             "note": self.note,
+            "hint": self.hint,
             "failed": c.failed,
             "passed": c.passed,
         }

@@ -463,3 +463,70 @@ def test_json_carries_what_reproduces_the_run() -> None:
         "central",
     )
     assert (document["seed"], document["batch_size"], document["eps"]) == (0, 6, 1e-5)
+
+
+# --------------------------------------------------------------------------- hints from real bugs
+
+
+def _first_failure(report):
+    layer, quantity = _failing(report)[0]
+    return next(c for c in report.checks if (c.layer, c.quantity) == (layer, quantity))
+
+
+def test_hint_batch_sum_instead_of_mean(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: phi.T @ a_prev)
+    report = check(small_config())
+    row = _first_failure(report)
+    assert row.hint is not None
+    assert "5.00 × the finite differences, the batch size" in row.hint
+    assert row.hint in report.diagnosis
+    assert report.to_dict()["layers"][2]["checks"][1]["hint"] == row.hint
+
+
+def test_hint_mse_without_its_two_over_n(monkeypatch) -> None:
+    monkeypatch.setitem(
+        LOSSES, "mse", dataclasses.replace(LOSSES["mse"], gradient=lambda a, y: -(y - a))
+    )
+    config = small_config(
+        layers=[{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
+        loss="mse",
+    )
+    assert "the 2/n of the mean squared error is missing" in _first_failure(check(config)).hint
+
+
+def test_hint_sign_flip(monkeypatch) -> None:
+    case = SPECIAL_CASES[("softmax", "categorical_crossentropy")]
+    monkeypatch.setitem(
+        SPECIAL_CASES,
+        ("softmax", "categorical_crossentropy"),
+        SpecialCase(lambda z, a, y: y - a, case.formula, case.section),
+    )
+    assert (
+        "opposite sign of the finite differences everywhere"
+        in _first_failure(check(small_config())).hint
+    )
+
+
+def test_hint_transposed(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: a_prev.T @ phi / phi.shape[0])
+    row = _first_failure(check(square_config()))
+    assert row.quantity == "W"
+    assert "matches the transpose of the finite differences" in row.hint
+
+
+def test_hint_missing_term(monkeypatch) -> None:
+    monkeypatch.setattr(
+        backprop,
+        "grad_b",
+        lambda phi: np.where(np.arange(phi.shape[1]) % 2 == 0, phi.mean(axis=0), 0.0),
+    )
+    assert (
+        "is zero where the finite differences are not" in _first_failure(check(small_config())).hint
+    )
+
+
+def test_hint_wrong_sigma_prime_for_negative_inputs(monkeypatch) -> None:
+    _broken_derivative(monkeypatch, "relu", lambda z: np.where(z > 0, 1.0, 0.1))
+    row = _first_failure(check(small_config()))
+    assert (row.layer, row.quantity) == (1, "phi")
+    assert "wrong only where z¹ < 0" in row.hint
