@@ -6,6 +6,7 @@ Exit status: 0 every gradient agreed, 1 some gradient disagreed, 2 bad usage, co
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -60,30 +61,42 @@ class _ByteSize(click.ParamType):
         return size
 
 
+_PROBLEM_OPTIONS = (
+    click.option("--eps", type=float, help="Finite-difference step (overrides check.eps)."),
+    click.option("--rtol", type=float, help="Relative tolerance (overrides check.rtol)."),
+    click.option("--atol", type=float, help="Absolute tolerance (overrides check.atol)."),
+    click.option("--seed", type=int, help="Random seed for weights and data (overrides seed)."),
+    click.option("--batch-size", type=int, help="Samples in the batch (overrides batch_size)."),
+    click.option(
+        "--method",
+        type=click.Choice(["central", "forward", "complex-step", "richardson"]),
+        help="Finite-difference method (overrides check.method; default central).",
+    ),
+    click.option(
+        "--dtype",
+        type=click.Choice(["float64", "float32"]),
+        help="Precision of the network and the differences (overrides dtype; default float64).",
+    ),
+    click.option(
+        "--kinks",
+        type=click.Choice(["report", "fail", "bracket"]),
+        help="Elements whose step moves a ReLU across 0: leave out of the verdict (report, the "
+        "default), judge anyway (fail), or pass when the analytic value lies between the "
+        "one-sided differences (bracket).",
+    ),
+)
+
+
+def _problem_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options that override the config, shared by the commands that check a network."""
+    for option in reversed(_PROBLEM_OPTIONS):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@click.option("--eps", type=float, help="Finite-difference step (overrides check.eps).")
-@click.option("--rtol", type=float, help="Relative tolerance (overrides check.rtol).")
-@click.option("--atol", type=float, help="Absolute tolerance (overrides check.atol).")
-@click.option("--seed", type=int, help="Random seed for weights and data (overrides seed).")
-@click.option("--batch-size", type=int, help="Samples in the batch (overrides batch_size).")
-@click.option(
-    "--method",
-    type=click.Choice(["central", "forward", "complex-step", "richardson"]),
-    help="Finite-difference method (overrides check.method; default central).",
-)
-@click.option(
-    "--dtype",
-    type=click.Choice(["float64", "float32"]),
-    help="Precision of the network and the differences (overrides dtype; default float64).",
-)
-@click.option(
-    "--kinks",
-    type=click.Choice(["report", "fail", "bracket"]),
-    help="Elements whose step moves a ReLU across 0: leave out of the verdict (report, the "
-    "default), judge anyway (fail), or pass when the analytic value lies between the one-sided "
-    "differences (bracket).",
-)
+@_problem_options
 @click.option("--sample", type=int, metavar="K", help="Check K elements per tensor, stratified.")
 @click.option(
     "--directions",
@@ -195,21 +208,7 @@ def explain(config: Path, output_format: str) -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@click.option(
-    "--method",
-    type=click.Choice(["central", "forward", "complex-step", "richardson"]),
-    help="Finite-difference method (overrides check.method).",
-)
-@click.option("--eps", type=float, help="The eps the verdicts are judged at (overrides check.eps).")
-@click.option("--rtol", type=float, help="Relative tolerance (overrides check.rtol).")
-@click.option("--atol", type=float, help="Absolute tolerance (overrides check.atol).")
-@click.option("--seed", type=int, help="Random seed for weights and data (overrides seed).")
-@click.option("--batch-size", type=int, help="Samples in the batch (overrides batch_size).")
-@click.option(
-    "--dtype",
-    type=click.Choice(["float64", "float32"]),
-    help="Precision of the network and the differences (overrides dtype).",
-)
+@_problem_options
 @click.option(
     "--plot",
     type=click.Path(path_type=Path, dir_okay=False),
