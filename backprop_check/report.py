@@ -10,7 +10,7 @@ import numpy as np
 
 from .compare import Comparison
 
-__all__ = ["CheckReport", "LayerReport", "ProgressEvent", "QuantityCheck"]
+__all__ = ["CheckReport", "LayerReport", "ProgressEvent", "QuantityCheck", "RunResult"]
 
 
 def _json_float(value: float) -> float | None:
@@ -159,3 +159,19 @@ class CheckReport:
             "warnings": list(self.warnings),
             "layers": [layer.to_dict() for layer in self.layers],
         }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One config of a multi-config run: its report, or why it could not be checked."""
+
+    config: str
+    report: CheckReport | None = None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """'passed', 'failed' or 'invalid' (the config or its data could not be used)."""
+        if self.report is None:
+            return "invalid"
+        return "passed" if self.report.passed else "failed"
