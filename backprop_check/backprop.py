@@ -14,9 +14,11 @@ import numpy as np
 from .network import Network, Trace
 
 __all__ = [
+    "BUILT_IN",
     "SPECIAL_CASES",
     "Gradients",
     "SpecialCase",
+    "Steps",
     "backward",
     "grad_b",
     "grad_w",
@@ -92,9 +94,30 @@ SPECIAL_CASES: dict[tuple[str, str], SpecialCase] = {
 class Gradients:
     """Per-layer analytic results; index j−1 holds layer j."""
 
-    phis: tuple[Array, ...]
+    phis: tuple[Array, ...] | None  # None when a user's own backward gives only ∇W and ∇b
     dW: tuple[Array, ...]
     db: tuple[Array, ...]
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Replacements for the steps of backpropagation, each on a whole batch (samples as rows).
+
+    A step left as None is the built-in one. Each receives ``layer`` (the seed's j) so that a
+    replacement can say where it went wrong. When ``loss_gradient`` or ``activation_derivative``
+    is replaced, Eq. 1 takes its general form ∇_a L ∘ σ'(z): a special case such as a − y would
+    otherwise hide the replaced derivative.
+    """
+
+    activation_derivative: Callable[..., Array] | None = None  # (activation, z, *, layer)
+    loss_gradient: Callable[..., Array] | None = None  # (loss, a, y, *, layer)
+    phi_output: Callable[..., Array] | None = None  # (z, a, y, activation, loss, *, layer)
+    phi_hidden: Callable[..., Array] | None = None  # (w_next, phi_next, z, activation, *, layer)
+    grad_w: Callable[..., Array] | None = None  # (phi, a_prev, *, layer), batch mean
+    grad_b: Callable[..., Array] | None = None  # (phi, *, layer), batch mean
+
+
+BUILT_IN = Steps()
 
 
 def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
@@ -109,18 +132,48 @@ def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
     return phi_output(grad_a, activation.derivative(z))
 
 
-def backward(network: Network, trace: Trace, y: Array) -> Gradients:
+def _sigma_prime(network: Network, steps: Steps, layer: int, z: Array) -> Array:
+    activation = network.activation(layer)
+    if steps.activation_derivative is not None:
+        return steps.activation_derivative(activation, z, layer=layer)
+    assert activation.derivative is not None, "validation keeps softmax out of hidden layers"
+    return activation.derivative(z)
+
+
+def _output_phi(network: Network, trace: Trace, y: Array, steps: Steps) -> Array:
+    J = network.depth
+    z, a = trace.z(J), trace.a(J)
+    activation, loss = network.activation(J), network.loss
+    if steps.phi_output is not None:
+        return steps.phi_output(z, a, y, activation, loss, layer=J)
+    if steps.loss_gradient is None and steps.activation_derivative is None:
+        return output_phi(network, z, a, y)
+    grad_a = (
+        steps.loss_gradient(loss, a, y, layer=J)
+        if steps.loss_gradient is not None
+        else loss.gradient(a, y)
+    )
+    if activation.derivative is None:
+        # Softmax's derivative is a Jacobian, not an elementwise σ': it stays built in.
+        return phi_output_softmax(grad_a, a)
+    return phi_output(grad_a, _sigma_prime(network, steps, J, z))
+
+
+def backward(network: Network, trace: Trace, y: Array, steps: Steps = BUILT_IN) -> Gradients:
     """Equations 1–4 from the output layer down to layer 1."""
     J = network.depth
-    phis: list[Array] = [output_phi(network, trace.z(J), trace.a(J), y)]
+    phis: list[Array] = [_output_phi(network, trace, y, steps)]
     for j in range(J - 1, 0, -1):
-        derivative = network.activation(j).derivative
-        assert derivative is not None, (
-            "config validation keeps Jacobian activations out of hidden layers"
-        )
-        phis.insert(0, phi_hidden(network.W(j + 1), phis[0], derivative(trace.z(j))))
-    return Gradients(
-        phis=tuple(phis),
-        dW=tuple(grad_w(phis[j - 1], trace.a(j - 1)) for j in range(1, J + 1)),
-        db=tuple(grad_b(phis[j - 1]) for j in range(1, J + 1)),
-    )
+        if steps.phi_hidden is not None:
+            phi = steps.phi_hidden(
+                network.W(j + 1), phis[0], trace.z(j), network.activation(j), layer=j
+            )
+        else:
+            phi = phi_hidden(network.W(j + 1), phis[0], _sigma_prime(network, steps, j, trace.z(j)))
+        phis.insert(0, phi)
+    dW, db = [], []
+    for j in range(1, J + 1):
+        phi, a_prev = phis[j - 1], trace.a(j - 1)
+        dW.append(steps.grad_w(phi, a_prev, layer=j) if steps.grad_w else grad_w(phi, a_prev))
+        db.append(steps.grad_b(phi, layer=j) if steps.grad_b else grad_b(phi))
+    return Gradients(phis=tuple(phis), dW=tuple(dW), db=tuple(db))

@@ -17,12 +17,13 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .backprop import SPECIAL_CASES, Gradients, backward
-from .compare import compare, element_errors
+from .compare import Comparison, compare, element_errors
 from .config import Config, load_config
 from .diagnosis import diagnose
 from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
 from .finite_differences import METHODS, Estimate
 from .hints import hint
+from .hooks import UserCode, load_user_code
 from .losses import get_loss
 from .network import Network, init_network, random_batch
 from .notation import quantity_symbol
@@ -59,6 +60,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 def check(
     config: Config | str | Path | Mapping[str, Any],
     *,
+    impl: str | Path | UserCode | None = None,
     progress: ProgressCallback | None = None,
     max_memory: int = DEFAULT_MAX_MEMORY,
     jobs: int = DEFAULT_JOBS,
@@ -66,12 +68,16 @@ def check(
 ) -> CheckReport:
     """Check the gradients of the network ``config`` describes (a path, a mapping or a Config).
 
-    Keyword overrides are those of the command line: eps, rtol, atol, seed, batch_size, method,
-    sample, directions.
+    ``impl`` is a Python file of your own equations (see :mod:`backprop_check.hooks`). Keyword
+    overrides are those of the command line: eps, rtol, atol, seed, batch_size, method, dtype,
+    kinks, sample, directions.
     """
     if not isinstance(config, Config):
         config = load_config(config)
-    checker = Checker(config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs)
+    user_code = load_user_code(impl) if isinstance(impl, (str, Path)) else impl
+    checker = Checker(
+        config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs, user_code=user_code
+    )
     return checker.run(progress=progress)
 
 
@@ -131,16 +137,31 @@ class Checker:
     """A network and batch built from a config, its analytic gradients, ready to be checked."""
 
     def __init__(
-        self, config: Config, *, max_memory: int = DEFAULT_MAX_MEMORY, jobs: int = DEFAULT_JOBS
+        self,
+        config: Config,
+        *,
+        max_memory: int = DEFAULT_MAX_MEMORY,
+        jobs: int = DEFAULT_JOBS,
+        user_code: UserCode | None = None,
     ) -> None:
         self.config = config
         self.jobs = max(1, jobs)
         self.method = METHODS[config.check.method]
+        self.user_code = user_code
         self.network, self.x, self.y = build_problem(config)
         self.engine = PerturbationEngine(
             self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
         )
-        self.gradients: Gradients = backward(self.network, self.engine.trace, self.y)
+        self.gradients = self._backward()
+
+    def _backward(self) -> Gradients:
+        """The analytic side: the built-in Equations 1–4, or the user's replacements."""
+        network, trace = self.network, self.engine.trace
+        if self.user_code is None:
+            return backward(network, trace, self.y)
+        if "backward" in self.user_code.hooks:
+            return self.user_code.backward(network.weights, network.biases, self.x, self.y)
+        return backward(network, trace, self.y, self.user_code.steps())
 
     def with_step(self, eps: float) -> Checker:
         """The same network, batch and caches, checked with another finite-difference step."""
@@ -196,6 +217,13 @@ class Checker:
                     )
                 )
         special = SPECIAL_CASES.get((config.layers[-1].activation, config.loss))
+        if self.user_code is not None and set(self.user_code.names) & {
+            "phi_output",
+            "loss_gradient",
+            "activation_derivative",
+            "backward",
+        }:
+            special = None  # the user's code, not the seed's special case, produced φ^J
         return CheckReport(
             config=config.source,
             input_size=config.input_size,
@@ -218,11 +246,16 @@ class Checker:
             config_sha256=config.sha256,
             data_sha256=config.data.sha256 if config.data is not None else None,
             versions=_versions(),
+            impl=str(self.user_code.path) if self.user_code is not None else None,
             warnings=precision_warnings(
                 self.network,
                 self.engine.trace,
                 self.engine.sample_losses,
-                [(t.layer, t.quantity, self._analytic(t)) for t in self.targets],
+                [
+                    (t.layer, t.quantity, analytic)
+                    for t in self.targets
+                    if (analytic := self._analytic(t)) is not None
+                ],
                 eps=options.step,
                 method=self.method.name,
             ),
@@ -233,9 +266,15 @@ class Checker:
         symbol = quantity_symbol(target.quantity, target.layer)
         return f"{symbol} · Eq. {target.equation(self.network.depth)}"
 
-    def _analytic(self, target: Target) -> Array:
+    def _analytic(self, target: Target) -> Array | None:
         source = {"phi": self.gradients.phis, "W": self.gradients.dW, "b": self.gradients.db}
-        return source[target.quantity][target.layer - 1]
+        tensors = source[target.quantity]
+        return None if tensors is None else tensors[target.layer - 1]
+
+    def _sources(self, target: Target) -> tuple[str, ...]:
+        if self.user_code is None:
+            return ()
+        return self.user_code.sources(target.quantity, target.layer, self.network.depth)
 
     def _check_target(
         self, target: Target, pool: ThreadPoolExecutor, progress: ProgressCallback | None
@@ -246,11 +285,14 @@ class Checker:
         analytic = self._analytic(target)
         equation = target.equation(self.network.depth)
         numeric_full = np.full(shape, np.nan)
+        sources = self._sources(target)
+        if analytic is None:
+            return _skipped(target, equation, shape, self.user_code), numeric_full
         note = ""
         if options.mode == "directions":
             row = self._check_directions(target, equation, progress)
             if row.passed:
-                return row, numeric_full
+                return dataclasses.replace(row, sources=sources), numeric_full
             note = (
                 f"{row.comparison.failed} of {row.comparison.checked} random directions "
                 "disagreed; checked element by element."
@@ -296,6 +338,7 @@ class Checker:
             element_errors=None
             if comparison.passed
             else _error_map(shape, elements, analytic_checked, judged, exclude),
+            sources=sources,
         )
         return row, numeric_full
 
@@ -474,3 +517,29 @@ def _error_map(
         relative = np.where(exclude, np.nan, relative)
     errors[elements] = relative
     return errors.reshape(shape)
+
+
+def _skipped(
+    target: Target, equation: int, shape: tuple[int, ...], user_code: UserCode | None
+) -> QuantityCheck:
+    """A row that cannot be checked: the user's backward() gives no φ to compare."""
+    empty = Comparison(
+        shape=shape,
+        checked=0,
+        max_abs_error=0.0,
+        max_rel_error=0.0,
+        rel_norm_error=0.0,
+        worst_index=(),
+        worst_analytic=0.0,
+        worst_numeric=0.0,
+        failed=0,
+    )
+    where = user_code.path.name if user_code is not None else "your code"
+    return QuantityCheck(
+        layer=target.layer,
+        quantity=target.quantity,
+        equation=equation,
+        comparison=empty,
+        mode="skipped",
+        note=f"not checked: backward() in {where} returns ∇W and ∇b only, no φ.",
+    )

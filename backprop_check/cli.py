@@ -131,6 +131,12 @@ def _problem_options(command: Callable[..., None]) -> Callable[..., None]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write x, y, W, b, analytic dW/db and numeric nW/nb to this .npz file.",
 )
+@click.option(
+    "--impl",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A Python file of your own equations (hooks such as phi_hidden, grad_w) to check "
+    "instead of the built-in ones.",
+)
 @click.option("--explain", is_flag=True, help="Print the equations used above the tables.")
 @click.option(
     "--heatmap", is_flag=True, help="Draw each failing tensor's element errors as a coloured grid."
@@ -139,6 +145,7 @@ def run(
     config: Path,
     output_format: str,
     save_arrays: Path | None,
+    impl: Path | None,
     explain: bool,
     heatmap: bool,
     max_memory: int,
@@ -152,7 +159,7 @@ def run(
 
     presenter = Presenter()
     try:
-        checker = _checker(config, overrides, max_memory=max_memory, jobs=jobs)
+        checker = _checker(config, overrides, max_memory=max_memory, jobs=jobs, impl=impl)
         _warn_if_slow(checker, presenter)
         with presenter.progress() as progress:
             report = checker.run(progress=progress)
@@ -233,7 +240,7 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
 
     presenter = Presenter()
     try:
-        checker = _checker(config, overrides, max_memory=None, jobs=None)
+        checker = _checker(config, overrides, max_memory=None, jobs=None, impl=None)
         with presenter.progress() as progress:
             report = run_sweep(checker, progress=progress)
         if plot is not None:
@@ -253,16 +260,24 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
 
 
 def _checker(
-    config: Path, overrides: dict[str, object], *, max_memory: int | None, jobs: int | None
+    config: Path,
+    overrides: dict[str, object],
+    *,
+    max_memory: int | None,
+    jobs: int | None,
+    impl: Path | None,
 ) -> Checker:
     from .checker import DEFAULT_JOBS, Checker
     from .config import load_config
     from .engine import DEFAULT_MAX_MEMORY
+    from .hooks import load_user_code
 
+    user_code = load_user_code(impl) if impl is not None else None
     return Checker(
         load_config(config).with_overrides(**overrides),  # type: ignore[arg-type]
         max_memory=max_memory or DEFAULT_MAX_MEMORY,
         jobs=jobs or DEFAULT_JOBS,
+        user_code=user_code,
     )
 
 
@@ -271,6 +286,8 @@ def _inputs(checker: Checker) -> list[Path]:
     inputs = [Path(checker.config.source)]
     if checker.config.data is not None:
         inputs.append(checker.config.data.path)
+    if checker.user_code is not None:
+        inputs.append(checker.user_code.path)
     return inputs
 
 

@@ -29,6 +29,10 @@ def diagnose(
     first = failing[0]
     by_layer = {layer.layer: layer for layer in layers}
     sentence = _explain(first, by_layer, loss=loss, output_special_case=output_special_case)
+    if first.sources:
+        sentence += (
+            f" {sym(first.quantity, first.layer)} came from your {' and '.join(first.sources)}."
+        )
     if first.hint:
         sentence += f" {first.hint}"
     others = len(failing) - 1

@@ -107,7 +107,9 @@ class Presenter:
     def table(self, report: CheckReport) -> None:
         self._header(report)
         for layer in report.layers:
-            self._out.print(self._layer_table(layer, depth=len(report.layers)))
+            self._out.print(
+                self._layer_table(layer, depth=len(report.layers), origin=report.impl is not None)
+            )
         self._footer(report)
 
     def _header(self, report: CheckReport) -> None:
@@ -132,10 +134,17 @@ class Presenter:
             f"kinks: {report.kink_policy}",
             soft_wrap=True,
         )
+        if report.impl is not None:
+            used = sorted({name for check in report.checks for name in check.sources})
+            self._out.print(
+                f"your code: {escape(report.impl)} ({', '.join(used) or 'no step used'}); "
+                "the rest is built in",
+                soft_wrap=True,
+            )
         for warning in report.warnings:
             self._out.print(f"[yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
 
-    def _layer_table(self, layer: LayerReport, *, depth: int) -> Table:
+    def _layer_table(self, layer: LayerReport, *, depth: int, origin: bool) -> Table:
         role = "output" if layer.layer == depth else "hidden"
         title = (
             f"Layer {layer.layer} of {depth} · {layer.units} units · {layer.activation} · {role}"
@@ -154,9 +163,11 @@ class Presenter:
         table.add_column("kinks", justify="right")
         table.add_column("dead", justify="right")
         table.add_column("result")
+        if origin:
+            table.add_column("from")
         notes = []
         for check in layer.checks:
-            table.add_row(*self._row(check))
+            table.add_row(*self._row(check), *([_origin(check)] if origin else []))
             if check.passed:
                 continue
             symbol = quantity_symbol(check.quantity, check.layer)
@@ -306,6 +317,12 @@ class _DelayedProgress:
     def stop(self) -> None:
         if self._live:
             self._progress.stop()
+
+
+def _origin(check: QuantityCheck) -> str:
+    if check.mode == "skipped":
+        return "[dim]not checked[/]"
+    return f"yours: {', '.join(check.sources)}" if check.sources else "built-in"
 
 
 _HEAT_LEGEND = (

@@ -42,6 +42,8 @@ class QuantityCheck:
     error_estimate: float | None = None
     note: str = ""
     hint: str | None = None
+    # The user's functions (--impl) that computed this row; empty when built in.
+    sources: tuple[str, ...] = ()
     # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
     element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -72,6 +74,7 @@ class QuantityCheck:
             else _json_float(self.error_estimate),
             "note": self.note,
             "hint": self.hint,
+            "from": list(self.sources),
             "failed": c.failed,
             "passed": c.passed,
         }
@@ -124,6 +127,7 @@ class CheckReport:
     data_sha256: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    impl: str | None = None
     arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -157,6 +161,7 @@ class CheckReport:
             "directions": self.mode_count if self.mode == "directions" else None,
             "diagnosis": self.diagnosis,
             "warnings": list(self.warnings),
+            "impl": self.impl,
             "layers": [layer.to_dict() for layer in self.layers],
         }
 

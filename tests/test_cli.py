@@ -78,7 +78,7 @@ def test_json_document(runner: CliRunner) -> None:
     assert set(document) == {
         "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
         "batch_size", "dtype", "kinks", "config_sha256", "data_sha256", "versions", "mode",
-        "sample", "directions", "diagnosis", "warnings", "layers",
+        "sample", "directions", "diagnosis", "warnings", "impl", "layers",
     }  # fmt: skip
     assert document["passed"] is True
     assert document["method"] == "central"
