@@ -25,7 +25,7 @@ from .finite_differences import METHODS, Estimate
 from .hints import hint
 from .hooks import UserCode, load_user_code
 from .losses import get_loss
-from .network import Network, init_network, random_batch
+from .network import Network, Trace, init_network, random_batch
 from .notation import quantity_symbol
 from .perturbation import QUANTITIES, Target
 from .precision import precision_warnings
@@ -143,11 +143,13 @@ class Checker:
         max_memory: int = DEFAULT_MAX_MEMORY,
         jobs: int = DEFAULT_JOBS,
         user_code: UserCode | None = None,
+        analytic: Callable[[Network, Trace, Array], Gradients] | None = None,
     ) -> None:
         self.config = config
         self.jobs = max(1, jobs)
         self.method = METHODS[config.check.method]
         self.user_code = user_code
+        self._analytic_side = analytic
         self.network, self.x, self.y = build_problem(config)
         self.engine = PerturbationEngine(
             self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
@@ -157,6 +159,8 @@ class Checker:
     def _backward(self) -> Gradients:
         """The analytic side: the built-in Equations 1–4, or the user's replacements."""
         network, trace = self.network, self.engine.trace
+        if self._analytic_side is not None:
+            return self._analytic_side(network, trace, self.y)
         if self.user_code is None:
             return backward(network, trace, self.y)
         if "backward" in self.user_code.hooks:
@@ -217,7 +221,9 @@ class Checker:
                     )
                 )
         special = SPECIAL_CASES.get((config.layers[-1].activation, config.loss))
-        if self.user_code is not None and set(self.user_code.names) & {
+        if self._analytic_side is not None:
+            special = None
+        elif self.user_code is not None and set(self.user_code.names) & {
             "phi_output",
             "loss_gradient",
             "activation_derivative",

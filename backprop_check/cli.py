@@ -259,6 +259,66 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
     sys.exit(EXIT_PASSED if report.passed else EXIT_FAILED)
 
 
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--impl",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A Python file of your own equations to check (re-read at every save).",
+)
+@_problem_options
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True)
+def watch(config: Path, impl: Path | None, interval: float, **overrides: object) -> None:
+    """Re-check CONFIG (and your --impl file) every time you save either: edit, save, look.
+
+    Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
+    """
+    from .errors import BackpropCheckError
+    from .presenter import Presenter
+    from .watching import watch_files
+
+    presenter = Presenter()
+    paths = [config] + ([impl] if impl is not None else [])
+
+    def run_once() -> None:
+        presenter.clear()
+        try:
+            checker = _checker(config, overrides, max_memory=None, jobs=None, impl=impl)
+            presenter.table(checker.run())
+        except BackpropCheckError as error:
+            presenter.error(str(error))
+        presenter.watching([str(path) for path in paths])
+
+    try:
+        watch_files(paths, run_once, interval=interval)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_PASSED)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def selftest(output_format: str) -> None:
+    """Check the checker: run a zoo of wrong backpropagations (the derivation's printed typos and
+    common slips) and show which row catches each. Exit 0 when the correct build passes and every
+    mutant is caught."""
+    from .presenter import Presenter
+    from .selftest import run_selftest
+
+    report = run_selftest()
+    presenter = Presenter()
+    if output_format == "json":
+        presenter.json_document(report.to_dict())
+    else:
+        presenter.selftest(report)
+    sys.exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+
+
 def _checker(
     config: Path,
     overrides: dict[str, object],

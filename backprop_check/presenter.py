@@ -28,6 +28,7 @@ from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
 
 if TYPE_CHECKING:
     from .explain import ExplainedLayer
+    from .selftest import SelftestReport
     from .sweep import SweepReport
 
 __all__ = ["Presenter"]
@@ -270,6 +271,57 @@ class Presenter:
             table.add_row(row.symbol, *cells, format_step(row.best_step), verdict)
         self._out.print(table)
         self._out.print(escape(report.summary()), soft_wrap=True)
+
+    # ------------------------------------------------------------------ selftest
+
+    def selftest(self, report: SelftestReport) -> None:
+        verdict = "[green]passes[/]" if report.correct_passed else "[bold red]FAILS[/]"
+        self._out.print(f"[bold]bpcheck selftest[/] · the correct build {verdict} on every network")
+        for failure in report.correct_failures:
+            self._out.print(f"  [red]{escape(failure)}[/]", soft_wrap=True)
+        table = Table(
+            title="wrong backpropagations and whether the check caught them", title_justify="left"
+        )
+        table.add_column("mutant")
+        table.add_column("from")
+        table.add_column("mistake")
+        table.add_column("caught by")
+        table.add_column("max rel err", justify="right")
+        table.add_column("result")
+        for result in report.results:
+            table.add_row(
+                result.name,
+                result.origin,
+                escape(result.explanation),
+                result.row or "—",
+                f"{result.error:.1e}" if result.row else "—",
+                "[green]caught[/]" if result.caught else "[bold red]MISSED[/]",
+            )
+        self._out.print(table)
+        for result in report.results:
+            if result.why_not:
+                self._out.print(
+                    f"{result.name}: not catchable on the usual networks: "
+                    f"{escape(result.why_not)}.",
+                    soft_wrap=True,
+                )
+        caught = sum(result.caught for result in report.results)
+        total = len(report.results)
+        status = "[bold green]PASSED[/]" if report.passed else "[bold red]FAILED[/]"
+        self._out.print(f"{status}: {caught} of {total} mutants caught.")
+
+    # ------------------------------------------------------------------ watch
+
+    def clear(self) -> None:
+        """Start a fresh screen for the next run (a no-op where stdout is not a terminal)."""
+        if self._out.is_terminal:
+            self._out.clear()
+
+    def watching(self, paths: list[str]) -> None:
+        files = ", ".join(escape(path) for path in paths)
+        self._out.print(
+            f"[dim]watching {files}: save to re-check, Ctrl-C to stop[/]", soft_wrap=True
+        )
 
     def json_document(self, document: dict[str, Any]) -> None:
         self._out.file.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

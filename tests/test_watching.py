@@ -1,0 +1,67 @@
+"""watch: re-run on every save, keep going through errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from backprop_check import watching
+from backprop_check.cli import main
+from backprop_check.watching import watch_files
+
+from .helpers import small_config
+
+
+class _Saves:
+    """A sleep that saves the next version of a file each time it is called."""
+
+    def __init__(self, path: Path, versions: list[str]) -> None:
+        self.path, self.versions, self.calls = path, versions, 0
+
+    def __call__(self, seconds: float) -> None:
+        self.calls += 1
+        if self.versions:
+            self.path.write_text(self.versions.pop(0))
+
+
+def test_runs_at_start_and_after_each_save(tmp_path: Path) -> None:
+    watched = tmp_path / "a.txt"
+    watched.write_text("one")
+    seen: list[str] = []
+    saves = _Saves(watched, ["two", "three, longer"])
+    runs = watch_files([watched], lambda: seen.append(watched.read_text()), runs=3, sleep=saves)
+    assert runs == 3
+    assert seen == ["one", "two", "three, longer"]
+
+
+def test_a_file_missing_mid_save_is_waited_for(tmp_path: Path) -> None:
+    watched = tmp_path / "a.txt"
+    seen: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        watched.write_text("written at last")
+
+    watch_files([watched], lambda: seen.append(watched.read_text()), runs=1, sleep=sleep)
+    assert seen == ["written at last"]
+
+
+def test_cli_watch_rechecks_and_survives_a_broken_save(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "net.yaml"
+    config.write_text(yaml.safe_dump(small_config()))
+    broken = yaml.safe_dump(small_config(loss="hinge"))
+    fixed = yaml.safe_dump(small_config(seed=8))
+    real = watching.watch_files
+
+    def three_runs(paths, on_change, *, interval):
+        return real(
+            paths, on_change, interval=interval, runs=3, sleep=_Saves(config, [broken, fixed])
+        )
+
+    monkeypatch.setattr(watching, "watch_files", three_runs)
+    result = CliRunner().invoke(main, ["watch", str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("PASSED: 9 of 9 checks.") == 2
+    assert "unknown loss 'hinge'" in result.stderr
+    assert result.stdout.count(f"watching {config}: save to re-check, Ctrl-C to stop") == 3
