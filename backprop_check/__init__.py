@@ -25,6 +25,9 @@ _EXPORTS = {
     "LayerReport": "report",
     "QuantityCheck": "report",
     "check": "checker",
+    "assert_gradients_match": "checker",
+    "Checker": "checker",
+    "RunResult": "report",
     "run_check": "checker",
     "save_arrays": "saving",
 }
@@ -33,12 +36,15 @@ __all__ = [
     "BackpropCheckError",
     "CheckOptions",
     "CheckReport",
+    "Checker",
     "Config",
     "ConfigError",
     "LayerReport",
     "LayerSpec",
     "QuantityCheck",
+    "RunResult",
     "__version__",
+    "assert_gradients_match",
     "check",
     "load_config",
     "run_check",
@@ -53,8 +59,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .checker import check, run_check
+    from .checker import Checker, assert_gradients_match, check, run_check
     from .config import CheckOptions, Config, LayerSpec, load_config
     from .errors import BackpropCheckError, ConfigError
-    from .report import CheckReport, LayerReport, QuantityCheck
+    from .report import CheckReport, LayerReport, QuantityCheck, RunResult
     from .saving import save_arrays

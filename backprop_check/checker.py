@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_JOBS",
     "Checker",
     "ProgressEvent",
+    "assert_gradients_match",
     "build_problem",
     "check",
     "run_check",
@@ -79,6 +80,24 @@ def check(
         config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs, user_code=user_code
     )
     return checker.run(progress=progress)
+
+
+def assert_gradients_match(
+    config: Config | str | Path | Mapping[str, Any],
+    *,
+    impl: str | Path | UserCode | None = None,
+    **overrides: Any,
+) -> CheckReport:
+    """Check, and raise AssertionError with the tables as plain text when a gradient disagrees.
+
+    For test suites: ``assert_gradients_match("configs/net.yaml", impl="my_backprop.py")``.
+    """
+    report = check(config, impl=impl, **overrides)
+    if not report.passed:
+        from .presenter import plain_text
+
+        raise AssertionError(plain_text(report))
+    return report
 
 
 def run_check(config: Config) -> CheckReport:

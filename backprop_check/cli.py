@@ -5,6 +5,7 @@ Exit status: 0 every gradient agreed, 1 some gradient disagreed, 2 bad usage, co
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from .checker import Checker
     from .config import Config
     from .presenter import Presenter
+    from .report import RunResult
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -95,7 +97,7 @@ def _problem_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @main.command()
-@click.argument("config", type=click.Path(path_type=Path))
+@click.argument("configs", nargs=-1, required=True)
 @_problem_options
 @click.option("--sample", type=int, metavar="K", help="Check K elements per tensor, stratified.")
 @click.option(
@@ -121,11 +123,18 @@ def _problem_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(["table", "json", "junit", "markdown"]),
     default="table",
     show_default=True,
-    help="Rich tables for people, one JSON document for machines.",
+    help="Rich tables for people; one JSON document, JUnit XML or Markdown for machines.",
 )
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the --format report (json, junit or markdown) to this file; the terminal still "
+    "shows the tables.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first config that fails.")
 @click.option(
     "--save-arrays",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -142,8 +151,10 @@ def _problem_options(command: Callable[..., None]) -> Callable[..., None]:
     "--heatmap", is_flag=True, help="Draw each failing tensor's element errors as a coloured grid."
 )
 def run(
-    config: Path,
+    configs: tuple[str, ...],
     output_format: str,
+    output: Path | None,
+    fail_fast: bool,
     save_arrays: Path | None,
     impl: Path | None,
     explain: bool,
@@ -152,14 +163,69 @@ def run(
     jobs: int | None,
     **overrides: object,
 ) -> None:
-    """Check the network described by CONFIG (a YAML file)."""
+    """Check the networks described by CONFIGS: YAML files, folders of them, or globs.
+
+    Exit status 0 when every gradient of every config agrees, 1 when some disagrees, 2 when a
+    config (or its data, or your code) cannot be used; the other configs still run.
+    """
     from .errors import BackpropCheckError
     from .presenter import Presenter
-    from .saving import save_arrays as write_arrays
+    from .runs import collect_configs
 
     presenter = Presenter()
     try:
-        checker = _checker(config, overrides, max_memory=max_memory, jobs=jobs, impl=impl)
+        paths = collect_configs(configs)
+        if save_arrays is not None and len(paths) > 1:
+            raise BackpropCheckError("--save-arrays takes a single config; several were given.")
+    except BackpropCheckError as error:
+        presenter.error(str(error))
+        sys.exit(EXIT_USAGE)
+    # Tables go to the terminal unless stdout carries the machine-readable report instead.
+    show_tables = output_format == "table" or output is not None
+    results: list[RunResult] = []
+    for path in paths:
+        result, checker = _run_one(
+            path, presenter, overrides, impl=impl, max_memory=max_memory, jobs=jobs,
+            save_arrays=save_arrays,
+        )  # fmt: skip
+        results.append(result)
+        if show_tables and result.report is not None and checker is not None:
+            if explain:
+                _explain(checker.config, presenter)
+            presenter.table(result.report)
+            if heatmap:
+                presenter.heatmaps(result.report)
+        if fail_fast and result.status != "passed":
+            break
+    if show_tables and len(paths) > 1:
+        presenter.summary(results)
+    _write_reports(results, presenter, output_format=output_format, output=output)
+    statuses = {result.status for result in results}
+    sys.exit(
+        EXIT_USAGE
+        if "invalid" in statuses
+        else EXIT_FAILED
+        if "failed" in statuses
+        else EXIT_PASSED
+    )
+
+
+def _run_one(
+    path: Path,
+    presenter: Presenter,
+    overrides: dict[str, object],
+    *,
+    impl: Path | None,
+    max_memory: int,
+    jobs: int | None,
+    save_arrays: Path | None,
+) -> tuple[RunResult, Checker | None]:
+    from .errors import BackpropCheckError
+    from .report import RunResult
+    from .saving import save_arrays as write_arrays
+
+    try:
+        checker = _checker(path, overrides, max_memory=max_memory, jobs=jobs, impl=impl)
         _warn_if_slow(checker, presenter)
         with presenter.progress() as progress:
             report = checker.run(progress=progress)
@@ -167,16 +233,53 @@ def run(
             write_arrays(report, save_arrays, protect=_inputs(checker))
     except BackpropCheckError as error:
         presenter.error(str(error))
-        sys.exit(EXIT_USAGE)
+        return RunResult(config=str(path), error=str(error)), None
+    return RunResult(config=str(path), report=report), checker
+
+
+def _write_reports(
+    results: list[RunResult], presenter: Presenter, *, output_format: str, output: Path | None
+) -> None:
+    """The machine-readable report on stdout or into --output, and the CI step summary."""
+    import os
+
+    text = _report_text(results, output_format)
+    if text is not None:
+        if output is None:
+            presenter.raw(text)
+        else:
+            _write_text(output, text, presenter)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        from .formats import to_markdown
+
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(to_markdown(results) + "\n")
+        except OSError as error:
+            presenter.warning(f"{summary}: cannot append the step summary ({error.strerror}).")
+
+
+def _report_text(results: list[RunResult], output_format: str) -> str | None:
+    if output_format == "table":
+        return None
     if output_format == "json":
-        presenter.json(report)
-    else:
-        if explain:
-            _explain(checker.config, presenter)
-        presenter.table(report)
-        if heatmap:
-            presenter.heatmaps(report)
-    sys.exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+        from .report import runs_document
+
+        if len(results) == 1 and results[0].report is None:
+            return None  # a single unusable config: the error on stderr says it all
+        return json.dumps(runs_document(results), indent=2, ensure_ascii=False) + "\n"
+    from .formats import to_junit, to_markdown
+
+    return to_junit(results) if output_format == "junit" else to_markdown(results)
+
+
+def _write_text(path: Path, text: str, presenter: Presenter) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        presenter.error(f"{path}: cannot write the report ({error.strerror}).")
+        sys.exit(EXIT_USAGE)
 
 
 @main.command()
@@ -293,6 +396,28 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
         watch_files(paths, run_once, interval=interval)
     except KeyboardInterrupt:
         sys.exit(EXIT_PASSED)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False), default="bpcheck.yaml")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
+    from .presenter import Presenter
+
+    presenter = Presenter()
+    if path.exists() and not force:
+        presenter.error(f"{path}: already exists; not overwritten. Use --force to replace it.")
+        sys.exit(EXIT_USAGE)
+    from importlib.resources import files
+
+    starter = files("backprop_check").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    try:
+        path.write_text(starter.replace("bpcheck.yaml", str(path)), encoding="utf-8")
+    except OSError as error:
+        presenter.error(f"{path}: cannot write the config ({error.strerror}).")
+        sys.exit(EXIT_USAGE)
+    presenter.raw(f"wrote {path}; check it with: bpcheck run {path}\n")
 
 
 @main.command()

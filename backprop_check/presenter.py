@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -24,14 +25,14 @@ from rich.table import Table
 from rich.text import Text
 
 from .notation import quantity_symbol
-from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
+from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck, RunResult
 
 if TYPE_CHECKING:
     from .explain import ExplainedLayer
     from .selftest import SelftestReport
     from .sweep import SweepReport
 
-__all__ = ["Presenter"]
+__all__ = ["Presenter", "plain_text"]
 
 _WIDE_ENOUGH = 160
 # Checks quicker than this never show a progress bar.
@@ -323,6 +324,28 @@ class Presenter:
             f"[dim]watching {files}: save to re-check, Ctrl-C to stop[/]", soft_wrap=True
         )
 
+    # ------------------------------------------------------------------ several configs
+
+    def summary(self, results: list[RunResult]) -> None:
+        """One line per config after all the tables."""
+        passed = sum(result.status == "passed" for result in results)
+        self._out.print(f"[bold]{passed} of {len(results)} configs passed[/]")
+        for result in results:
+            if result.report is None:
+                line = f"[yellow]! invalid[/] {escape(result.config)}: {escape(result.error or '')}"
+            elif result.report.passed:
+                checks = len(result.report.checks)
+                line = f"[green]✓ passed[/] {escape(result.config)} ({checks} checks)"
+            else:
+                line = (
+                    f"[red]✗ FAILED[/] {escape(result.config)}: {escape(result.report.diagnosis)}"
+                )
+            self._out.print(line, soft_wrap=True)
+
+    def raw(self, text: str) -> None:
+        """Text that must reach stdout byte for byte (JSON, XML, Markdown)."""
+        self._out.file.write(text)
+
     def json_document(self, document: dict[str, Any]) -> None:
         self._out.file.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
@@ -469,3 +492,10 @@ def _sweep_chart(report: SweepReport) -> Text:
     legend = "  ".join(f"{_SWEEP_MARKERS[row.quantity]} {row.symbol}" for row in report.rows)
     text.append(f"  {legend}   * several   ─ rtol\n")
     return text
+
+
+def plain_text(report: CheckReport) -> str:
+    """The report's tables and diagnosis as plain text: for assertion messages and pytest."""
+    buffer = io.StringIO()
+    Presenter(stdout=buffer, stderr=io.StringIO()).table(report)
+    return buffer.getvalue()

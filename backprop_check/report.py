@@ -10,7 +10,14 @@ import numpy as np
 
 from .compare import Comparison
 
-__all__ = ["CheckReport", "LayerReport", "ProgressEvent", "QuantityCheck", "RunResult"]
+__all__ = [
+    "CheckReport",
+    "LayerReport",
+    "ProgressEvent",
+    "QuantityCheck",
+    "RunResult",
+    "runs_document",
+]
 
 
 def _json_float(value: float) -> float | None:
@@ -180,3 +187,18 @@ class RunResult:
         if self.report is None:
             return "invalid"
         return "passed" if self.report.passed else "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.report is not None:
+            return self.report.to_dict()
+        return {"passed": False, "config": self.config, "error": self.error}
+
+
+def runs_document(results: list[RunResult]) -> dict[str, Any]:
+    """One config: its own document. Several: {"passed": all passed, "runs": [each document]}."""
+    if len(results) == 1:
+        return results[0].to_dict()
+    return {
+        "passed": all(result.status == "passed" for result in results),
+        "runs": [result.to_dict() for result in results],
+    }
