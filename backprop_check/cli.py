@@ -199,7 +199,9 @@ def run(
             break
     if show_tables and len(paths) > 1:
         presenter.summary(results)
-    _write_reports(results, presenter, output_format=output_format, output=output)
+    _write_reports(
+        results, presenter, output_format=output_format, output=output, several=len(paths) > 1
+    )
     statuses = {result.status for result in results}
     sys.exit(
         EXIT_USAGE
@@ -238,12 +240,17 @@ def _run_one(
 
 
 def _write_reports(
-    results: list[RunResult], presenter: Presenter, *, output_format: str, output: Path | None
+    results: list[RunResult],
+    presenter: Presenter,
+    *,
+    output_format: str,
+    output: Path | None,
+    several: bool,
 ) -> None:
     """The machine-readable report on stdout or into --output, and the CI step summary."""
     import os
 
-    text = _report_text(results, output_format)
+    text = _report_text(results, output_format, several=several)
     if text is not None:
         if output is None:
             presenter.raw(text)
@@ -260,15 +267,16 @@ def _write_reports(
             presenter.warning(f"{summary}: cannot append the step summary ({error.strerror}).")
 
 
-def _report_text(results: list[RunResult], output_format: str) -> str | None:
+def _report_text(results: list[RunResult], output_format: str, *, several: bool) -> str | None:
     if output_format == "table":
         return None
     if output_format == "json":
         from .report import runs_document
 
-        if len(results) == 1 and results[0].report is None:
+        if not several and results[0].report is None:
             return None  # a single unusable config: the error on stderr says it all
-        return json.dumps(runs_document(results), indent=2, ensure_ascii=False) + "\n"
+        document = runs_document(results, several=several)
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     from .formats import to_junit, to_markdown
 
     return to_junit(results) if output_format == "junit" else to_markdown(results)

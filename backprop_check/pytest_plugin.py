@@ -55,7 +55,11 @@ def pytest_collection_modifyitems(
         raise pytest.UsageError(str(error)) from None
     impl = config.getoption("bpcheck_impl")
     for path in paths:
-        items.append(BpcheckItem.from_parent(session, name=path.name, config_path=path, impl=impl))
+        items.append(
+            BpcheckItem.from_parent(
+                session, name=path.name, nodeid=str(path), config_path=path, impl=impl
+            )
+        )
 
 
 class BpcheckItem(pytest.Item):

@@ -194,9 +194,12 @@ class RunResult:
         return {"passed": False, "config": self.config, "error": self.error}
 
 
-def runs_document(results: list[RunResult]) -> dict[str, Any]:
-    """One config: its own document. Several: {"passed": all passed, "runs": [each document]}."""
-    if len(results) == 1:
+def runs_document(results: list[RunResult], *, several: bool | None = None) -> dict[str, Any]:
+    """One config: its own document. Several: {"passed": all passed, "runs": [each document]}.
+
+    ``several`` says whether several configs were asked for, when --fail-fast ran fewer.
+    """
+    if not (len(results) > 1 if several is None else several):
         return results[0].to_dict()
     return {
         "passed": all(result.status == "passed" for result in results),

@@ -1,0 +1,43 @@
+"""The pytest plugin: `pytest --bpcheck PATH` turns configs into test items."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import yaml
+
+from .helpers import ROOT, small_config
+
+pytest_plugins = ["pytester"]
+
+
+def test_configs_become_items_named_after_their_files(pytester) -> None:
+    result = pytester.runpytest("--bpcheck", str(ROOT / "configs"), "-v")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["*relu_kinks.yaml PASSED*", "*softmax_cce.yaml PASSED*"])
+
+
+def test_a_failing_config_shows_the_table(pytester, tmp_path: Path) -> None:
+    config = tmp_path / "wrong.yaml"
+    config.write_text(yaml.safe_dump(small_config()))
+    impl = tmp_path / "mine.py"
+    impl.write_text(
+        textwrap.dedent("""
+        def grad_b(phi):
+            return 2 * phi
+    """)
+    )
+    result = pytester.runpytest("--bpcheck", str(config), "--bpcheck-impl", str(impl))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*φ³ passes but ∇b³ fails: the error is in Eq. 4 at layer 3*", "FAILED *wrong.yaml*"]
+    )
+
+
+def test_an_invalid_config_fails_with_its_message(pytester, tmp_path: Path) -> None:
+    config = tmp_path / "invalid.yaml"
+    config.write_text("input_size: 4\n")
+    result = pytester.runpytest("--bpcheck", str(config))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*missing required key 'layers'*"])
