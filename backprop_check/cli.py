@@ -262,7 +262,7 @@ def _write_reports(
 
         try:
             with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(to_markdown(results) + "\n")
+                handle.write(to_markdown(results))
         except OSError as error:
             presenter.warning(f"{summary}: cannot append the step summary ({error.strerror}).")
 
