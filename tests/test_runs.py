@@ -147,3 +147,46 @@ def test_init_default_name(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(main, ["init"]).exit_code == 0
     assert (tmp_path / "bpcheck.yaml").exists()
+
+
+def test_junit_names_the_failing_layer_and_equation(tmp_path: Path, monkeypatch) -> None:
+    from junitparser import JUnitXml
+
+    folder = _folder(
+        tmp_path, a_tanh=TANH_NET, b_sigmoid=small_config(), c_bad=small_config(loss="x")
+    )
+    _broken_sigmoid(monkeypatch)
+    report = tmp_path / "report.xml"
+    result = CliRunner().invoke(
+        main, ["run", str(folder), "--format", "junit", "--output", str(report)]
+    )
+    assert result.exit_code == 2  # one invalid config outranks one failing config
+    assert "1 of 3 configs passed" in result.stdout  # the terminal still shows the tables
+    xml = JUnitXml.fromfile(str(report))
+    suites = {suite.name: suite for suite in xml}
+    assert suites[str(folder / "a_tanh.yaml")].failures == 0
+    failing = suites[str(folder / "b_sigmoid.yaml")]
+    names = [case.name for case in failing if case.result]
+    assert names[0] == "layer 2 · φ² (Eq. 2)"
+    assert suites[str(folder / "c_bad.yaml")].errors == 1
+
+
+def test_junit_and_markdown_on_stdout(tmp_path: Path) -> None:
+    runner = CliRunner()
+    junit = runner.invoke(main, ["run", str(CONFIGS[0]), "--format", "junit"])
+    assert junit.exit_code == 0
+    assert junit.stdout.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    markdown = runner.invoke(main, ["run", str(ROOT / "configs"), "--format", "markdown"])
+    assert markdown.stdout.startswith(
+        f"## bpcheck: {len(CONFIGS)} of {len(CONFIGS)} configs passed"
+    )
+    assert "Layer 1 of" not in markdown.stdout  # no tables mixed into a machine-readable report
+
+
+def test_github_step_summary_gets_the_markdown(tmp_path: Path, monkeypatch) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert CliRunner().invoke(main, ["run", str(CONFIGS[0])]).exit_code == 0
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## bpcheck: 1 of 1 config passed")
