@@ -166,8 +166,11 @@ def test_junit_names_the_failing_layer_and_equation(tmp_path: Path, monkeypatch)
     suites = {suite.name: suite for suite in xml}
     assert suites[str(folder / "a_tanh.yaml")].failures == 0
     failing = suites[str(folder / "b_sigmoid.yaml")]
-    names = [case.name for case in failing if case.result]
-    assert names[0] == "layer 2 · φ² (Eq. 2)"
+    failed = {case.name: case for case in failing if case.result}
+    assert "layer 2 · φ² (Eq. 2)" in failed
+    assert "layer 3 · φ³ (Eq. 1)" not in failed
+    body = failed["layer 2 · φ² (Eq. 2)"].result[0].text
+    assert "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2" in body
     assert suites[str(folder / "c_bad.yaml")].errors == 1
 
 
