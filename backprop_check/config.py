@@ -45,7 +45,7 @@ _TOP_LEVEL_KEYS = (
     "data",
     "check",
 )
-_DATA_KEYS = ("path", "rows")
+_DATA_KEYS = ("path", "rows", "target", "classes", "standardize", "shuffle")
 _LAYER_KEYS = ("units", "activation")
 _CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions", "kinks")
 
@@ -549,72 +549,90 @@ def _validate_data(
     layers: tuple[LayerSpec, ...],
     loss: str,
 ) -> Dataset:
-    """Read and check the batch (and any parameters) in the file ``data.path`` names."""
+    """Read and check the batch (and any parameters) in the file ``data.path`` names.
+
+    A CSV also takes ``target`` (its label column) and ``classes`` (the labels to keep); any file
+    takes ``standardize`` (features to mean 0, std 1 over the rows read) and ``shuffle`` (the rows
+    in a seeded random order, so the first ``rows`` mix the classes of a sorted file).
+    """
     spec = _require_mapping(value, ("data",), where, "a mapping with path (and rows)")
     _check_keys(spec, _DATA_KEYS, ("data",), where)
     if "path" not in spec:
-        raise where.error(("data",), "missing 'path': the .npz file holding x and y.")
+        raise where.error(
+            ("data",),
+            "missing 'path': the .npz file holding x and y, or a .csv file with a header row.",
+        )
     if not isinstance(spec["path"], str) or not spec["path"].strip():
         raise where.error(
             ("data", "path"), f"expected a file name, found {_describe(spec['path'])}."
         )
     path = folder / spec["path"]
-    if path.suffix.lower() != ".npz":
+    is_csv = path.suffix.lower() == ".csv"
+    if not is_csv and path.suffix.lower() != ".npz":
         raise where.error(
-            ("data", "path"), f"expected an .npz file with x and y, found '{path.name}'."
+            ("data", "path"),
+            f"expected an .npz file with x and y, or a .csv file with a header row, "
+            f"found '{path.name}'.",
         )
     if "rows" in spec:
         _int_at_least(spec["rows"], 1, ("data", "rows"), where)
-    arrays = read_npz(path, lambda message: where.error(("data", "path"), message))
-
-    def array(name: str, shape: tuple[int | None, ...]) -> np.ndarray:
-        if name not in arrays:
-            raise where.error(("data", "path"), f"{path.name} has no array '{name}'.")
-        found = arrays[name]
-        if (
-            found.dtype.kind not in "iuf"
-            or found.ndim != len(shape)
-            or any(
-                want is not None and have != want
-                for have, want in zip(found.shape, shape, strict=True)
-            )
-        ):
-            expected = " × ".join("samples" if extent is None else str(extent) for extent in shape)
+    for name in ("target", "classes"):
+        if name in spec and not is_csv:
             raise where.error(
-                ("data", "path"),
-                f"{path.name}: array '{name}' should be numbers of shape {expected}, "
-                f"found {found.dtype} of shape {' × '.join(map(str, found.shape)) or 'scalar'}.",
+                ("data", name),
+                f"{name} is for CSV files; {path.name} is an .npz, whose y holds the labels.",
+                at_key=True,
             )
-        found = found.astype(np.float64)
-        if not np.all(np.isfinite(found)):
-            raise where.error(
-                ("data", "path"), f"{path.name}: array '{name}' holds NaN or infinity."
-            )
-        return found
-
-    x = array("x", (None, input_size))
-    y = array("y", (None, layers[-1].units))
-    if x.shape[0] != y.shape[0] or x.shape[0] == 0:
+    if is_csv and "target" not in spec:
         raise where.error(
-            ("data", "path"),
-            f"{path.name}: x and y need the same, non-zero number of rows, found {x.shape[0]} "
-            f"and {y.shape[0]}.",
+            ("data",), f"missing 'target': the column of {path.name} that holds the labels."
         )
-    _check_labels(y, loss, lambda message: where.error(("data", "path"), f"{path.name}: {message}"))
-    weights = biases = None
-    sizes = [input_size, *(layer.units for layer in layers)]
-    names = [f"{kind}{j}" for j in range(1, len(layers) + 1) for kind in ("W", "b")]
-    present = [name for name in names if name in arrays]
-    if present:
-        if len(present) != len(names):
-            missing = ", ".join(name for name in names if name not in arrays)
+
+    def text(item: Any, key: KeyPath, what: str) -> str:
+        # YAML reads a header such as 1 or a class such as 0 as a number; the file has text.
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)) or item == "":
+            raise where.error(key, f"expected {what}, found {_describe(item)}.")
+        return str(item).strip()
+
+    def kept_classes(value: Any) -> list[str]:
+        if not isinstance(value, list) or not value:
             raise where.error(
-                ("data", "path"),
-                f"{path.name} has some parameters but not {missing}: give all or none.",
+                ("data", "classes"),
+                "expected a list of labels to keep such as [versicolor, virginica], "
+                f"found {_describe(value)}.",
             )
-        weights = tuple(array(f"W{j}", (sizes[j], sizes[j - 1])) for j in range(1, len(sizes)))
-        biases = tuple(array(f"b{j}", (sizes[j],)) for j in range(1, len(sizes)))
-    return Dataset(path=path, x=x, y=y, weights=weights, biases=biases, sha256=file_sha256(path))
+        labels = [text(item, ("data", "classes", i), "a label") for i, item in enumerate(value)]
+        for index, label in enumerate(labels):
+            if labels.index(label) != index:
+                raise where.error(("data", "classes", index), f"lists '{label}' twice.")
+        return labels
+
+    target = text(spec["target"], ("data", "target"), "a column name") if is_csv else ""
+    classes = kept_classes(spec["classes"]) if "classes" in spec else None
+    standardize = spec.get("standardize", False)
+    if not isinstance(standardize, bool):
+        raise where.error(
+            ("data", "standardize"), f"expected true or false, found {_describe(standardize)}."
+        )
+    shuffle = spec.get("shuffle", False)
+    # A number seeds the order, to try another batch of the same file; true means seed 0.
+    seed = None if shuffle is False else 0 if shuffle is True else shuffle
+    if seed is not None:
+        seed = _int_at_least(seed, 0, ("data", "shuffle"), where)
+
+    def fail(message: str, key: KeyPath = ("path",)) -> ConfigError:
+        return where.error(("data", *key), message)
+
+    sizes = [input_size, *(layer.units for layer in layers)]
+    if is_csv:
+        dataset = Dataset.from_csv(
+            path, target=target, classes=classes, loss=loss, sizes=sizes, fail=fail
+        )
+    else:
+        arrays = read_npz(path, fail)
+        dataset = Dataset.from_arrays(path, arrays, sizes, file_sha256(path), fail)
+    _check_labels(dataset.y, loss, lambda message: fail(f"{path.name}: {message}"))
+    return dataset.prepared(standardize=standardize, shuffle=seed)
 
 
 def _check_labels(y: np.ndarray, loss: str, fail: Any) -> None:
