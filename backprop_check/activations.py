@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation"]
+from .expressions import Expression
+
+__all__ = ["ACTIVATIONS", "Activation", "formula_activation", "get_activation"]
 
 Array = np.ndarray
 
@@ -32,6 +34,8 @@ class Activation:
     probabilities: bool = False
     log_value: Callable[[Array], Array] | None = None
     log_one_minus_value: Callable[[Array], Array] | None = None
+    # Complex-analytic, so the complex-step method applies (not so for abs, where, max, ...).
+    complex_safe: bool = True
 
 
 def _relu(z: Array) -> Array:
@@ -149,3 +153,15 @@ ACTIVATIONS: dict[str, Activation] = {
 def get_activation(name: str) -> Activation:
     """The registered activation called ``name`` (KeyError if there is none)."""
     return ACTIVATIONS[name]
+
+
+def formula_activation(name: str, value: Expression, derivative: Expression) -> Activation:
+    """An activation written as formulas in x (a config's ``activations:`` section)."""
+    return Activation(
+        name=name,
+        value=lambda z: value(x=z),
+        derivative=lambda z: derivative(x=z),
+        formula=value.text,
+        derivative_formula=derivative.text,
+        complex_safe=value.complex_safe and derivative.complex_safe,
+    )

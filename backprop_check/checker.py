@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS
 from .backprop import SPECIAL_CASES, Gradients, backward
 from .compare import Comparison, compare, element_errors
 from .config import Config, load_config
@@ -24,7 +23,6 @@ from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
 from .finite_differences import METHODS, Estimate
 from .hints import hint
 from .hooks import UserCode, load_user_code
-from .losses import get_loss
 from .network import Network, Trace, init_network, random_batch
 from .notation import quantity_symbol
 from .perturbation import QUANTITIES, Target
@@ -116,8 +114,8 @@ def build_problem(config: Config) -> tuple[Network, Array, Array]:
     network = init_network(
         input_size=config.input_size,
         units=[layer.units for layer in config.layers],
-        activations=[ACTIVATIONS[layer.activation] for layer in config.layers],
-        loss=get_loss(config.loss),
+        activations=[config.activation(layer.activation) for layer in config.layers],
+        loss=config.loss_function(),
         init=config.init,
         rng=rng,
         dtype=dtype,

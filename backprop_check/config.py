@@ -20,11 +20,12 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, Activation, formula_activation
 from .data import Dataset, file_sha256, read_npz
 from .errors import ConfigError
+from .expressions import ExpressionError, compile_expression
 from .finite_differences import METHODS
-from .losses import LOSS_ALIASES, LOSSES, canonical_loss_name
+from .losses import LOSS_ALIASES, LOSSES, Loss, canonical_loss_name, formula_loss
 
 __all__ = ["INIT_SCHEMES", "CheckOptions", "Config", "LayerSpec", "load_config"]
 
@@ -43,8 +44,12 @@ _TOP_LEVEL_KEYS = (
     "init",
     "dtype",
     "data",
+    "activations",
+    "losses",
     "check",
 )
+_FORMULA_KEYS = ("f", "df")
+_LOSS_FORMULA_KEYS = ("f", "df", "reduce")
 _DATA_KEYS = ("path", "rows", "target", "classes", "standardize", "shuffle")
 _LAYER_KEYS = ("units", "activation")
 _CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions", "kinks")
@@ -115,6 +120,9 @@ class Config:
     check: CheckOptions = field(default_factory=CheckOptions)
     source: str = "<dict>"
     data: Dataset | None = field(default=None, compare=False)
+    # Activations and losses defined as formulas in the config, by name.
+    custom_activations: Mapping[str, Activation] = field(default_factory=dict, compare=False)
+    custom_losses: Mapping[str, Loss] = field(default_factory=dict, compare=False)
     # The bytes the config was read from (YAML text, or canonical JSON of a mapping), for a hash
     # that identifies the run.
     text: str = field(default="", compare=False, repr=False)
@@ -122,6 +130,13 @@ class Config:
     @property
     def dtype(self) -> str:
         return self.check.dtype
+
+    def activation(self, name: str) -> Activation:
+        """The activation called ``name``: the config's own formulas first, then the built-ins."""
+        return self.custom_activations.get(name) or ACTIVATIONS[name]
+
+    def loss_function(self) -> Loss:
+        return self.custom_losses.get(self.loss) or LOSSES[self.loss]
 
     def with_overrides(
         self,
@@ -153,6 +168,15 @@ class Config:
         }
         if method is not None:
             check_changes["method"] = _method(method, ("--method",), where)
+            _check_complex_step(
+                method,
+                self.layers,
+                self.loss,
+                self.custom_activations,
+                self.custom_losses,
+                where,
+                ("--method",),
+            )
         if kinks is not None:
             check_changes["kinks"] = _choice(
                 kinks, KINK_POLICIES, ("--kinks",), where, "kink policy"
@@ -404,8 +428,10 @@ def _validate(data: Any, where: _Locator, *, folder: Path) -> Config:
             )
 
     input_size = _int_at_least(top["input_size"], 1, ("input_size",), where)
-    layers = _validate_layers(top["layers"], where)
-    loss = _validate_loss(top["loss"], layers, where)
+    activations = _validate_activations(top.get("activations", {}), where)
+    losses = _validate_losses(top.get("losses", {}), where)
+    layers = _validate_layers(top["layers"], where, activations)
+    loss = _validate_loss(top["loss"], layers, where, losses, activations)
 
     batch_size = _int_at_least(top.get("batch_size", DEFAULT_BATCH_SIZE), 1, ("batch_size",), where)
     seed = _int_at_least(top.get("seed", 0), 0, ("seed",), where)
@@ -421,6 +447,7 @@ def _validate(data: Any, where: _Locator, *, folder: Path) -> Config:
         check = dataclasses.replace(
             check, dtype=_choice(top["dtype"], DTYPES, ("dtype",), where, "dtype")
         )
+    _check_complex_step(check.method, layers, loss, activations, losses, where, ("check", "method"))
     dataset = None
     if "data" in top:
         dataset = _validate_data(top["data"], where, folder, input_size, layers, loss)
@@ -446,17 +473,22 @@ def _validate(data: Any, where: _Locator, *, folder: Path) -> Config:
         check=check,
         source=where.source,
         data=dataset,
+        custom_activations=activations,
+        custom_losses=losses,
     )
 
 
-def _validate_layers(value: Any, where: _Locator) -> tuple[LayerSpec, ...]:
+def _validate_layers(
+    value: Any, where: _Locator, custom: Mapping[str, Activation]
+) -> tuple[LayerSpec, ...]:
     if not isinstance(value, list) or not value:
         raise where.error(
             ("layers",),
             "expected a non-empty list of layers such as {units: 8, activation: relu}, "
             f"found {_describe(value)}.",
         )
-    names = sorted(ACTIVATIONS)
+    known = {**ACTIVATIONS, **custom}
+    names = sorted(known)
     layers = []
     for index, item in enumerate(value):
         path: KeyPath = ("layers", index)
@@ -467,7 +499,7 @@ def _validate_layers(value: Any, where: _Locator) -> tuple[LayerSpec, ...]:
                 raise where.error(path, f"layer {index + 1} is missing '{required}'.")
         units = _int_at_least(layer["units"], 1, (*path, "units"), where)
         activation = layer["activation"]
-        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in known:
             hint = _did_you_mean(activation, names) if isinstance(activation, str) else ""
             raise where.error(
                 (*path, "activation"),
@@ -475,7 +507,7 @@ def _validate_layers(value: Any, where: _Locator) -> tuple[LayerSpec, ...]:
                 f"Expected one of: {', '.join(names)}.{hint}",
             )
         is_output = index == len(value) - 1
-        if not is_output and not ACTIVATIONS[activation].hidden_ok:
+        if not is_output and not known[activation].hidden_ok:
             raise where.error(
                 (*path, "activation"),
                 f"'{activation}' is only allowed in the output (last) layer, as in the seed §3.3; "
@@ -485,17 +517,28 @@ def _validate_layers(value: Any, where: _Locator) -> tuple[LayerSpec, ...]:
     return tuple(layers)
 
 
-def _validate_loss(value: Any, layers: tuple[LayerSpec, ...], where: _Locator) -> str:
+def _validate_loss(
+    value: Any,
+    layers: tuple[LayerSpec, ...],
+    where: _Locator,
+    custom: Mapping[str, Loss],
+    activations: Mapping[str, Activation],
+) -> str:
+    if isinstance(value, str) and value in custom:
+        return value
     canonical = canonical_loss_name(value) if isinstance(value, str) else None
     if canonical is None:
-        hint = _did_you_mean(value, sorted(LOSS_ALIASES)) if isinstance(value, str) else ""
+        choices = sorted(LOSS_ALIASES) + sorted(custom)
+        hint = _did_you_mean(value, choices) if isinstance(value, str) else ""
+        own = f" and this config's own: {', '.join(sorted(custom))}" if custom else ""
         raise where.error(
             ("loss",),
             f"unknown loss {_describe(value)}. Expected one of: {', '.join(sorted(LOSSES))} "
-            f"(or an alias: {', '.join(sorted(set(LOSS_ALIASES) - set(LOSSES)))}).{hint}",
+            f"(or an alias: {', '.join(sorted(set(LOSS_ALIASES) - set(LOSSES)))}){own}.{hint}",
         )
     output = layers[-1].activation
-    if LOSSES[canonical].needs_probabilities and not ACTIVATIONS[output].probabilities:
+    output_activation = activations.get(output) or ACTIVATIONS[output]
+    if LOSSES[canonical].needs_probabilities and not output_activation.probabilities:
         raise where.error(
             ("loss",),
             f"'{canonical}' takes logs of the outputs, so the last layer must produce values "
@@ -644,4 +687,99 @@ def _check_labels(y: np.ndarray, loss: str, fail: Any) -> None:
     ):
         raise fail(
             "categorical cross-entropy needs label rows that are ≥ 0 and sum to 1 (one-hot)."
+        )
+
+
+# ----------------------------------------------------------------------------- formulas
+
+
+def _formula(text: Any, path: KeyPath, where: _Locator, variables: tuple[str, ...]) -> Any:
+    try:
+        return compile_expression(text, variables=variables)
+    except ExpressionError as error:
+        raise where.error(path, error.message) from None
+
+
+_SINGULAR = {"activations": "activation", "losses": "loss"}
+
+
+def _formula_names(section: str, value: Any, where: _Locator, taken: Mapping[str, Any]) -> Any:
+    entries = _require_mapping(value, (section,), where, "a mapping of names to formulas")
+    for name in entries:
+        if not name.isidentifier():
+            raise where.error(
+                (section, name), f"'{name}' is not a usable name (letters, digits, _).", at_key=True
+            )
+        if name in taken:
+            raise where.error(
+                (section, name),
+                f"'{name}' is already a built-in {_SINGULAR[section]}; choose another name.",
+                at_key=True,
+            )
+    return entries
+
+
+def _validate_activations(value: Any, where: _Locator) -> dict[str, Activation]:
+    """``activations: {name: {f: "...", df: "..."}}``: formulas in x."""
+    activations = {}
+    for name, spec in _formula_names("activations", value, where, ACTIVATIONS).items():
+        path: KeyPath = ("activations", name)
+        entry = _require_mapping(spec, path, where, "a mapping with f and df, formulas in x")
+        _check_keys(entry, _FORMULA_KEYS, path, where)
+        for key in _FORMULA_KEYS:
+            if key not in entry:
+                raise where.error(path, f"activation '{name}' is missing '{key}' (a formula in x).")
+        activations[name] = formula_activation(
+            name,
+            _formula(entry["f"], (*path, "f"), where, ("x",)),
+            _formula(entry["df"], (*path, "df"), where, ("x",)),
+        )
+    return activations
+
+
+def _validate_losses(value: Any, where: _Locator) -> dict[str, Loss]:
+    """``losses: {name: {f: "...", df: "...", reduce: sum|mean}}``: formulas in yhat and y."""
+    taken = {**LOSSES, **LOSS_ALIASES}
+    losses = {}
+    for name, spec in _formula_names("losses", value, where, taken).items():
+        path: KeyPath = ("losses", name)
+        entry = _require_mapping(spec, path, where, "a mapping with f, df (in yhat, y) and reduce")
+        _check_keys(entry, _LOSS_FORMULA_KEYS, path, where)
+        for key in _FORMULA_KEYS:
+            if key not in entry:
+                raise where.error(path, f"loss '{name}' is missing '{key}' (a formula in yhat, y).")
+        reduce = _choice(
+            entry.get("reduce", "sum"), ("sum", "mean"), (*path, "reduce"), where, "reduce"
+        )
+        losses[name] = formula_loss(
+            name,
+            _formula(entry["f"], (*path, "f"), where, ("yhat", "y")),
+            _formula(entry["df"], (*path, "df"), where, ("yhat", "y")),
+            reduce,
+        )
+    return losses
+
+
+def _check_complex_step(
+    method: str,
+    layers: tuple[LayerSpec, ...],
+    loss: str,
+    activations: Mapping[str, Activation],
+    losses: Mapping[str, Loss],
+    where: _Locator,
+    path: KeyPath,
+) -> None:
+    """The complex step needs complex-analytic functions; some formulas are not."""
+    if method != "complex-step":
+        return
+    unsafe = [layer.activation for layer in layers if layer.activation in activations]
+    unsafe = [name for name in unsafe if not activations[name].complex_safe]
+    if loss in losses and not losses[loss].complex_safe:
+        unsafe.append(loss)
+    if unsafe:
+        raise where.error(
+            path,
+            f"complex-step needs complex-analytic formulas, and {', '.join(sorted(set(unsafe)))} "
+            f"{'uses' if len(set(unsafe)) == 1 else 'use'} abs, sign, where, maximum, minimum, "
+            "clip or a comparison; use central or richardson.",
         )

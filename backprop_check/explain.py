@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .activations import ACTIVATIONS
 from .backprop import SPECIAL_CASES
 from .config import Config
-from .losses import LOSSES
 from .notation import superscript as sup
 
 __all__ = ["ExplainedLayer", "Line", "explain"]
@@ -99,19 +97,19 @@ def explain(config: Config) -> tuple[ExplainedLayer, ...]:
 
 def _output_phi(config: Config, j: int) -> tuple[str, str]:
     activation, loss = config.layers[j - 1].activation, config.loss
-    pairing = f"{ACTIVATION_TITLES[activation]} + {LOSS_TITLES[loss]}"
+    pairing = f"{ACTIVATION_TITLES.get(activation, activation)} + {LOSS_TITLES.get(loss, loss)}"
     special = SPECIAL_CASES.get((activation, loss))
     if special is not None:
         formula = special.formula.replace("a ", f"a{sup(j)} ").replace("z ", f"z{sup(j)} ")
         formula = formula.replace("(y − a)", f"(y − a{sup(j)})")
         return formula, f"{pairing}, Eq. 1, {_SPECIAL_NOTES[(activation, loss)]}"
-    gradient = LOSSES[loss].gradient_formula.replace("∇_a L = ", "")
-    if ACTIVATIONS[activation].derivative is None:
+    gradient = config.loss_function().gradient_formula.replace("∇_a L = ", "")
+    if config.activation(activation).derivative is None:
         return (
             f"a{sup(j)} ∘ (g − a{sup(j)}·g) with g = ∇_a L = {gradient}",
             f"{pairing}, Eq. 1 through the softmax Jacobian",
         )
-    derivative = ACTIVATIONS[activation].derivative_formula
+    derivative = config.activation(activation).derivative_formula
     return (
         f"∇_a L ∘ σ'(z{sup(j)}) with ∇_a L = {gradient} and σ'(z) = {derivative}",
         f"{pairing}, Eq. 1",
@@ -120,8 +118,8 @@ def _output_phi(config: Config, j: int) -> tuple[str, str]:
 
 def _hidden_phi(config: Config, j: int) -> tuple[str, str]:
     activation = config.layers[j - 1].activation
-    derivative = ACTIVATIONS[activation].derivative_formula
-    source = f"{ACTIVATION_TITLES[activation]}, Eq. 2"
+    derivative = config.activation(activation).derivative_formula
+    source = f"{ACTIVATION_TITLES.get(activation, activation)}, Eq. 2"
     if activation in _HIDDEN_SECTIONS:
         source += f", {_HIDDEN_SECTIONS[activation]}"
     return f"(W{sup(j + 1)})ᵀ φ{sup(j + 1)} ∘ σ'(z{sup(j)}) with σ'(z) = {derivative}", source

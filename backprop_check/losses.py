@@ -11,8 +11,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activation
+from .expressions import Expression
 
-__all__ = ["LOSSES", "LOSS_ALIASES", "Loss", "NetworkOutput", "canonical_loss_name", "get_loss"]
+__all__ = [
+    "LOSSES",
+    "LOSS_ALIASES",
+    "Loss",
+    "NetworkOutput",
+    "canonical_loss_name",
+    "formula_loss",
+    "get_loss",
+]
 
 Array = np.ndarray
 
@@ -57,6 +66,7 @@ class Loss:
     gradient_formula: str
     # Needs outputs in (0, 1): only probability-valued activations may feed it.
     needs_probabilities: bool = False
+    complex_safe: bool = True
 
 
 def _mse(output: NetworkOutput, y: Array) -> Array:
@@ -139,3 +149,17 @@ def get_loss(name: str) -> Loss:
     if canonical is None:
         raise KeyError(name)
     return LOSSES[canonical]
+
+
+def formula_loss(name: str, value: Expression, gradient: Expression, reduce: str) -> Loss:
+    """A loss written as formulas in yhat and y, per output element, summed or averaged over
+    the output units (a config's ``losses:`` section)."""
+    combine = np.sum if reduce == "sum" else np.mean
+    return Loss(
+        name=name,
+        value=lambda output, y: combine(value(yhat=output.a, y=y), axis=-1),
+        gradient=lambda a, y: gradient(yhat=a, y=y) / (1 if reduce == "sum" else a.shape[-1]),
+        formula=f"L = {reduce} over outputs of {value.text}",
+        gradient_formula=f"∇_a L = {gradient.text}" + ("" if reduce == "sum" else " / n"),
+        complex_safe=value.complex_safe and gradient.complex_safe,
+    )

@@ -7,6 +7,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+# Configs whose activations and loss are all built in (no formulas of their own).
+BUILT_IN_CONFIGS = [path for path in CONFIGS if "activations:" not in path.read_text()]
+# Configs the complex step applies to: formulas with abs, where, ... are not complex-analytic.
+COMPLEX_STEP_CONFIGS = BUILT_IN_CONFIGS
 
 
 def small_config(**changes: Any) -> dict[str, Any]:

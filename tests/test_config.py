@@ -160,7 +160,8 @@ ERRORS = [
     (
         FULL.replace("layers:", "layer:"),
         "line 2, column 1, key 'layer': unknown key 'layer'. Did you mean 'layers'? "
-        "Allowed here: input_size, layers, loss, batch_size, seed, init, dtype, data, check.",
+        "Allowed here: input_size, layers, loss, batch_size, seed, init, dtype, data, activations, "
+        "losses, check.",
     ),
     (
         FULL.replace("eps: 1e-6", "eps: 0"),

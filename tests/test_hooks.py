@@ -13,7 +13,7 @@ from backprop_check import check
 from backprop_check.cli import main
 from backprop_check.hooks import HookError, load_user_code
 
-from .helpers import CONFIGS, ROOT, small_config, square_config
+from .helpers import BUILT_IN_CONFIGS, ROOT, small_config, square_config
 
 EXAMPLE = ROOT / "configs" / "my_backprop_example.py"
 
@@ -33,8 +33,9 @@ def _failing(report) -> list[tuple[int, str]]:
     ]
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BUILT_IN_CONFIGS, ids=lambda p: p.name)
 def test_the_shipped_example_passes_every_config(path: Path) -> None:
+    # The example knows the built-in activations and losses, not a config's own formulas.
     report = check(path, impl=EXAMPLE)
     assert report.passed, report.diagnosis
     assert report.impl == str(EXAMPLE)
