@@ -193,3 +193,22 @@ def test_github_step_summary_gets_the_markdown(tmp_path: Path, monkeypatch) -> N
     assert CliRunner().invoke(main, ["run", str(CONFIGS[0])]).exit_code == 0
     text = summary.read_text()
     assert text.startswith("earlier step\n## bpcheck: 1 of 1 config passed")
+
+
+def test_a_folder_with_one_broken_formula_exits_1_and_junit_names_it(tmp_path: Path) -> None:
+    from junitparser import JUnitXml
+
+    broken = small_config(
+        activations={"swish": {"f": "x * sigmoid(x)", "df": "sigmoid(x)"}},
+        layers=[{"units": 5, "activation": "swish"}, {"units": 3, "activation": "softmax"}],
+    )
+    folder = _folder(tmp_path, good=small_config(), broken=broken)
+    report = tmp_path / "junit.xml"
+    result = CliRunner().invoke(
+        main, ["run", str(folder), "--format", "junit", "--output", str(report)]
+    )
+    assert result.exit_code == 1
+    suites = {suite.name: suite for suite in JUnitXml.fromfile(str(report))}
+    assert suites[str(folder / "good.yaml")].failures == 0
+    failed = [case.name for case in suites[str(folder / "broken.yaml")] if case.result]
+    assert "layer 1 · φ¹ (Eq. 2)" in failed
