@@ -12,8 +12,14 @@ from .helpers import CONFIGS, ROOT, small_config
 pytest_plugins = ["pytester"]
 
 
+def _run(pytester, *args: str):
+    """An inner pytest session of its own, not this project's settings (warnings as errors)."""
+    ini = pytester.makeini("[pytest]\n")
+    return pytester.runpytest("-c", str(ini), "--rootdir", str(pytester.path), *args)
+
+
 def test_configs_become_items_named_after_their_files(pytester) -> None:
-    result = pytester.runpytest("--bpcheck", str(ROOT / "configs"), "-v")
+    result = _run(pytester, "--bpcheck", str(ROOT / "configs"), "-v")
     result.assert_outcomes(passed=len(CONFIGS))
     result.stdout.fnmatch_lines(["*relu_kinks.yaml PASSED*", "*softmax_cce.yaml PASSED*"])
 
@@ -28,7 +34,7 @@ def test_a_failing_config_shows_the_table(pytester, tmp_path: Path) -> None:
             return 2 * phi
     """)
     )
-    result = pytester.runpytest("--bpcheck", str(config), "--bpcheck-impl", str(impl))
+    result = _run(pytester, "--bpcheck", str(config), "--bpcheck-impl", str(impl))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         ["*φ³ passes but ∇b³ fails: the error is in Eq. 4 at layer 3*", "FAILED *wrong.yaml*"]
@@ -38,6 +44,6 @@ def test_a_failing_config_shows_the_table(pytester, tmp_path: Path) -> None:
 def test_an_invalid_config_fails_with_its_message(pytester, tmp_path: Path) -> None:
     config = tmp_path / "invalid.yaml"
     config.write_text("input_size: 4\n")
-    result = pytester.runpytest("--bpcheck", str(config))
+    result = _run(pytester, "--bpcheck", str(config))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*missing required key 'layers'*"])
