@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .compare import Comparison, compare, element_errors
 from .config import Config, load_config
 from .diagnosis import diagnose
 from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
+from .errors import ConfigError
 from .finite_differences import METHODS, Estimate
 from .hints import hint
 from .hooks import UserCode, load_user_code
@@ -162,6 +164,7 @@ class Checker:
         user_code: UserCode | None = None,
         analytic: Callable[[Network, Trace, Array], Gradients] | None = None,
     ) -> None:
+        _guard_memory(config, max_memory)
         self.config = config
         self.jobs = max(1, jobs)
         self.method = METHODS[config.check.method]
@@ -225,6 +228,8 @@ class Checker:
         config, options = self.config, self.config.check
         numeric_arrays: dict[Target, Array] = {}
         layers = []
+        # Rows as they finish, so an interrupted run can still say what it had checked.
+        self.completed: list[QuantityCheck] = []
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             for j, spec in enumerate(config.layers, start=1):
                 checks = []
@@ -232,6 +237,7 @@ class Checker:
                     target = Target(layer=j, quantity=quantity)
                     row, numeric_arrays[target] = self._check_target(target, pool, progress)
                     checks.append(row)
+                    self.completed.append(row)
                 layers.append(
                     LayerReport(
                         layer=j, units=spec.units, activation=spec.activation, checks=tuple(checks)
@@ -566,3 +572,39 @@ def _skipped(
         mode="skipped",
         note=f"not checked: backward() in {where} returns ∇W and ∇b only, no φ.",
     )
+
+
+def required_bytes(config: Config) -> int:
+    """Memory for the network's own arrays: parameters, both gradients, activations, directions.
+
+    The batched finite differences come on top, chunked within the --max-memory budget.
+    """
+    sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    activations = config.batch_size * sum(sizes)
+    # Weights, analytic and numeric gradients; z, a and φ, plus the engine's transposed copies.
+    count = 3 * parameters + 6 * activations
+    if config.check.directions:
+        largest = max(fan_in * fan_out for fan_in, fan_out in pairwise(sizes))
+        count += 2 * config.check.directions * largest
+    return count * np.dtype(config.dtype).itemsize
+
+
+def _guard_memory(config: Config, max_memory: int) -> None:
+    """Refuse, before allocating anything, a network whose arrays alone exceed the budget."""
+    needed = required_bytes(config)
+    if needed > max_memory:
+        raise ConfigError(
+            f"this network needs about {_size(needed)} for its parameters, gradients and "
+            f"activations, more than the memory budget of {_size(max_memory)} (--max-memory). "
+            "Use fewer units or a smaller batch, or raise --max-memory if the machine has room.",
+            source=config.source,
+            key="layers",
+        )
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     from .checker import Checker
     from .config import Config
     from .presenter import Presenter
-    from .report import RunResult
+    from .report import QuantityCheck, RunResult
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The shell's convention for a program stopped by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -184,10 +186,14 @@ def run(
     show_tables = output_format == "table" or output is not None
     results: list[RunResult] = []
     for path in paths:
-        result, checker = _run_one(
-            path, presenter, overrides, impl=impl, max_memory=max_memory, jobs=jobs,
-            save_arrays=save_arrays,
-        )  # fmt: skip
+        try:
+            result, checker = _run_one(
+                path, presenter, overrides, impl=impl, max_memory=max_memory, jobs=jobs,
+                save_arrays=save_arrays,
+            )  # fmt: skip
+        except _InterruptedError as interrupted:
+            presenter.interrupted(results, str(path), interrupted.completed, interrupted.total)
+            sys.exit(EXIT_INTERRUPTED)
         results.append(result)
         if show_tables and result.report is not None and checker is not None:
             if explain:
@@ -226,6 +232,7 @@ def _run_one(
     from .report import RunResult
     from .saving import save_arrays as write_arrays
 
+    checker = None
     try:
         checker = _checker(path, overrides, max_memory=max_memory, jobs=jobs, impl=impl)
         _warn_if_slow(checker, presenter)
@@ -236,7 +243,20 @@ def _run_one(
     except BackpropCheckError as error:
         presenter.error(str(error))
         return RunResult(config=str(path), error=str(error)), None
+    except KeyboardInterrupt:
+        completed = list(getattr(checker, "completed", []))
+        total = len(checker.targets) if checker is not None else 0
+        raise _InterruptedError(completed, total) from None
     return RunResult(config=str(path), report=report), checker
+
+
+class _InterruptedError(Exception):
+    """Ctrl-C during a check, carrying the rows finished so far."""
+
+    def __init__(self, completed: list[QuantityCheck], total: int) -> None:
+        super().__init__("interrupted")
+        self.completed = completed
+        self.total = total
 
 
 def _write_reports(

@@ -33,7 +33,10 @@ INIT_SCHEMES = ("auto", "he", "xavier", "normal")
 DTYPES = ("float64", "float32")
 KINK_POLICIES = ("report", "fail", "bracket")
 DEFAULT_BATCH_SIZE = 8
+# Bounds that keep a hostile or mistaken file from taking the machine: configs are a few kB and a
+# few dozen nodes, while an alias bomb expands to billions of nodes from a few lines.
 _MAX_YAML_NODES = 10_000
+_MAX_CONFIG_BYTES = 2**20
 
 _TOP_LEVEL_KEYS = (
     "input_size",
@@ -240,6 +243,13 @@ def _read_yaml(
     path: Path,
 ) -> tuple[Any, dict[KeyPath, yaml.Mark], dict[KeyPath, yaml.Mark], str]:
     try:
+        size = path.stat().st_size
+        if size > _MAX_CONFIG_BYTES and path.is_file():
+            raise ConfigError(
+                f"is {size / 2**20:.1f} MiB; a config is a few kB, so bpcheck refuses to read "
+                f"more than {_MAX_CONFIG_BYTES // 2**20} MiB (is this the right file?).",
+                source=str(path),
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("file not found.", source=str(path)) from None
@@ -283,7 +293,14 @@ def _construct(
     """Build plain Python data from the node tree, remembering where each value and key starts."""
     marks, key_marks = all_marks
     if len(marks) >= _MAX_YAML_NODES:
-        raise ConfigError(f"has more than {_MAX_YAML_NODES} YAML nodes.", source=source)
+        raise ConfigError(
+            f"expands to more than {_MAX_YAML_NODES:,} YAML nodes (anchors and aliases "
+            "repeated inside each other?); a config needs a few dozen.",
+            source=source,
+            key=_format_path(path) or None,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        )
     marks[path] = node.start_mark
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)

@@ -342,6 +342,20 @@ class Presenter:
                 )
             self._out.print(line, soft_wrap=True)
 
+    def interrupted(
+        self, results: list[RunResult], current: str, completed: list[QuantityCheck], total: int
+    ) -> None:
+        """What was checked before Ctrl-C, on stderr."""
+        failed = [row for row in completed if not row.passed]
+        finished = ", ".join(f"{r.config} {r.status}" for r in results)
+        text = f"Interrupted while checking {current}: {len(completed)} of {total} checks done"
+        if completed:
+            text += f", {len(completed) - len(failed)} passed, {len(failed)} failed"
+            if failed:
+                text += " (" + ", ".join(quantity_symbol(r.quantity, r.layer) for r in failed) + ")"
+        text += "." + (f" Finished before it: {finished}." if finished else "")
+        self._err.print(f"[bold yellow]{escape(text)}[/]", soft_wrap=True)
+
     def raw(self, text: str) -> None:
         """Text that must reach stdout byte for byte (JSON, XML, Markdown)."""
         self._out.file.write(text)

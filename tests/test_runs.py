@@ -212,3 +212,41 @@ def test_a_folder_with_one_broken_formula_exits_1_and_junit_names_it(tmp_path: P
     assert suites[str(folder / "good.yaml")].failures == 0
     failed = [case.name for case in suites[str(folder / "broken.yaml")] if case.result]
     assert "layer 1 · φ¹ (Eq. 2)" in failed
+
+
+def test_ctrl_c_prints_what_was_checked_and_exits_130(monkeypatch) -> None:
+    from backprop_check import checker
+
+    real = checker.Checker._check_target
+    calls = []
+
+    def interrupt_on_the_fifth(self, target, pool, progress):
+        calls.append(target)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(self, target, pool, progress)
+
+    monkeypatch.setattr(checker.Checker, "_check_target", interrupt_on_the_fifth)
+    result = CliRunner().invoke(main, ["run", str(CONFIGS[-1])])
+    assert result.exit_code == 130
+    assert result.stderr == (
+        f"Interrupted while checking {CONFIGS[-1]}: 4 of 9 checks done, 4 passed, 0 failed.\n"
+    )
+
+
+def test_a_network_too_big_for_the_budget_is_refused_before_allocating(tmp_path: Path) -> None:
+    huge = small_config(
+        layers=[
+            {"units": 1_000_000_000, "activation": "relu"},
+            {"units": 3, "activation": "softmax"},
+        ]
+    )
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(huge))
+    result = CliRunner().invoke(main, ["run", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {path}, key 'layers': this network needs about ")
+    assert " GiB for its parameters, gradients and activations" in result.stderr
+    assert "more than the memory budget of 512.0 MiB (--max-memory)" in result.stderr
+    small = CliRunner().invoke(main, ["run", str(CONFIGS[-1]), "--max-memory", "1M"])
+    assert small.exit_code == 0  # a small network fits, and the differences are chunked
