@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .expressions import Expression
+if TYPE_CHECKING:
+    from .expressions import Expression
 
-__all__ = ["ACTIVATIONS", "Activation", "formula_activation", "get_activation"]
+__all__ = ["ACTIVATIONS", "Activation", "formula_activation", "get_activation", "sigmoid"]
 
 Array = np.ndarray
 
@@ -47,8 +49,10 @@ def _relu_derivative(z: Array) -> Array:
     return (z.real > 0).astype(z.real.dtype)
 
 
-def _sigmoid(z: Array) -> Array:
+def sigmoid(z: Array) -> Array:
+    """1 / (1 + e^(−z)), for real or complex arrays and scalars, without overflow."""
     # Split on the sign so exp never overflows: 1/(1+e^{-z}) for z ≥ 0, e^z/(1+e^z) below.
+    z = np.asarray(z)
     out = np.empty_like(z)
     positive = z.real >= 0
     out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
@@ -58,7 +62,7 @@ def _sigmoid(z: Array) -> Array:
 
 
 def _sigmoid_derivative(z: Array) -> Array:
-    s = _sigmoid(z)
+    s = sigmoid(z)
     return s * (1.0 - s)
 
 
@@ -113,7 +117,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             name="sigmoid",
-            value=_sigmoid,
+            value=sigmoid,
             derivative=_sigmoid_derivative,
             formula="1 / (1 + e^(−z))",
             derivative_formula="σ(z) ∘ (1 − σ(z))",

@@ -21,6 +21,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .activations import sigmoid
+
 __all__ = ["CONSTANTS", "FUNCTIONS", "Expression", "ExpressionError", "compile_expression"]
 
 Array = np.ndarray
@@ -63,17 +65,6 @@ def _real(value: Array | float) -> Array | float:
 def _float_like(mask: Array, *operands: Array | float) -> Array:
     """A 0/1 mask in the real dtype of the operands (float32 stays float32)."""
     return np.asarray(mask).astype(np.result_type(*(_real(o) for o in operands)))
-
-
-def _sigmoid(z: Array) -> Array:
-    # Split on the sign so exp never overflows: 1/(1+e^{-z}) for z ≥ 0, e^z/(1+e^z) below.
-    z = np.asarray(z)
-    out = np.empty_like(z)
-    positive = z.real >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-z[positive]))
-    exp_z = np.exp(z[~positive])
-    out[~positive] = exp_z / (1.0 + exp_z)
-    return out
 
 
 def _abs(z: Array) -> Array:
@@ -137,7 +128,7 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType(
             Function("abs", ("x",), _abs, complex_safe=False),
             Function("sign", ("x",), _sign, complex_safe=False),
             Function("tanh", ("x",), np.tanh),
-            Function("sigmoid", ("x",), _sigmoid),
+            Function("sigmoid", ("x",), sigmoid),
             Function("sin", ("x",), np.sin),
             Function("cos", ("x",), np.cos),
             Function("where", ("condition", "a", "b"), _where, complex_safe=False),

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .activations import Activation
-from .expressions import Expression
+
+if TYPE_CHECKING:
+    from .expressions import Expression
 
 __all__ = [
     "LOSSES",
