@@ -100,8 +100,22 @@ def _log_softmax(z: Array) -> Array:
     return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
 
 
+def _logsumexp(z: Array) -> Array:
+    top = np.max(z.real, axis=-1, keepdims=True)
+    return top + np.log(np.sum(np.exp(z - top), axis=-1, keepdims=True))
+
+
 def _log_one_minus_softmax(z: Array) -> Array:
-    return np.log1p(-_softmax(z))
+    # log1p(−p) is exact where p ≤ 1/2, i.e. everywhere but the largest unit. There 1 − p is the
+    # other units' share, log Σ_{k≠top} e^{z_k} − log Σ_k e^{z_k}, taken as two log-sum-exps: left
+    # over from 1 − p it would keep only the digits of p above the rounding of 1.
+    with np.errstate(divide="ignore"):
+        result = np.log1p(-_softmax(z))
+    top = np.argmax(z.real, axis=-1)[..., None]
+    others = z.copy()
+    np.put_along_axis(others, top, -np.inf, axis=-1)
+    np.put_along_axis(result, top, _logsumexp(others) - _logsumexp(z), axis=-1)
+    return result
 
 
 ACTIVATIONS: dict[str, Activation] = {

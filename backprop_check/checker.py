@@ -28,7 +28,7 @@ from .hooks import UserCode, load_user_code
 from .network import Network, Trace, init_network, random_batch
 from .notation import quantity_symbol
 from .perturbation import QUANTITIES, Target
-from .precision import precision_warnings
+from .precision import judging_atol, precision_warnings
 from .report import CheckReport, LayerReport, ProgressEvent, QuantityCheck
 
 __all__ = [
@@ -286,9 +286,19 @@ class Checker:
                     if (analytic := self._analytic(t)) is not None
                 ],
                 eps=options.step,
+                atol=options.absolute_tolerance,
                 method=self.method.name,
             ),
             arrays=self._arrays(numeric_arrays),
+        )
+
+    def _judging_atol(self) -> float:
+        options = self.config.check
+        return judging_atol(
+            options.absolute_tolerance,
+            self.engine.sample_losses,
+            eps=options.step,
+            method=self.method.name,
         )
 
     def _label(self, target: Target) -> str:
@@ -340,7 +350,7 @@ class Checker:
             analytic_checked,
             judged,
             rtol=options.relative_tolerance,
-            atol=options.absolute_tolerance,
+            atol=self._judging_atol(),
             shape=shape,
             indices=elements,
             exclude=exclude,
@@ -387,7 +397,7 @@ class Checker:
             batch_size=self.engine.batch_size,
             output_units=self.config.layers[-1].units,
             rtol=self.config.check.relative_tolerance,
-            atol=self.config.check.absolute_tolerance,
+            atol=self._judging_atol(),
             pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
         )
 
@@ -503,7 +513,7 @@ class Checker:
             analytic,
             np.real(estimate.derivative),
             rtol=options.relative_tolerance,
-            atol=options.absolute_tolerance,
+            atol=self._judging_atol(),
         )
         return QuantityCheck(
             layer=target.layer,

@@ -524,6 +524,12 @@ def _validate_layers(
                 f"Expected one of: {', '.join(names)}.{hint}",
             )
         is_output = index == len(value) - 1
+        if activation == "softmax" and units == 1:
+            raise where.error(
+                (*path, "units"),
+                "a softmax over 1 unit is the constant 1, so nothing can be learned or checked; "
+                "use sigmoid for a single output.",
+            )
         if not is_output and not known[activation].hidden_ok:
             raise where.error(
                 (*path, "activation"),

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .finite_differences import METHODS
 from .network import Network, Trace
 from .notation import quantity_symbol
 
-__all__ = ["precision_warnings"]
+__all__ = ["judging_atol", "noise_floor", "precision_warnings"]
 
 Array = np.ndarray
 
@@ -38,6 +39,7 @@ def precision_warnings(
     analytic: Sequence[tuple[int, str, Array]],
     *,
     eps: float,
+    atol: float,
     method: str,
 ) -> tuple[str, ...]:
     """Sentences about the parts of this check that finite differences cannot resolve."""
@@ -45,14 +47,44 @@ def precision_warnings(
     warnings = [_FLOAT32_NOTE] if dtype == np.float32 else []
     if method != "complex-step":
         warnings += _below_floor(sample_losses, analytic, eps=eps, unit=float(np.finfo(dtype).eps))
+        raised = judging_atol(atol, sample_losses, eps=eps, method=method)
+        if raised > atol:
+            largest = float(np.max(np.abs(sample_losses)))
+            warnings.append(
+                f"the loss is large (up to {largest:.2g} per sample), so a finite difference's "
+                f"round-off, about {raised / _FLOOR_MARGIN:.1e}, is near or above atol {atol:g}: "
+                f"elements are judged with atol {raised:.1e} instead. Scale the targets or the "
+                "loss down for a sharper check."
+            )
     warnings += _saturation(network, trace)
     return tuple(warnings)
+
+
+def noise_floor(sample_losses: Array, *, eps: float) -> float:
+    """The round-off of one finite difference, u·|L|/ε, with |L| the largest sample loss (≥ 1)."""
+    unit = float(np.finfo(sample_losses.dtype).eps)
+    return unit * max(float(np.max(np.abs(sample_losses), initial=0.0)), 1.0) / eps
+
+
+def judging_atol(atol: float, sample_losses: Array, *, eps: float, method: str) -> float:
+    """atol, raised to 10× the round-off floor where a large loss puts the floor above it.
+
+    Below its floor a finite difference carries no information; judging there would call the
+    round-off of a correct gradient an error. The floor is taken at no smaller a step than the
+    method's default, so that a tiny eps (as in a sweep) cannot widen the tolerance with it. The
+    complex step subtracts nothing and has no floor.
+    """
+    if method == "complex-step":
+        return atol
+    dtype = "float32" if sample_losses.dtype == np.float32 else "float64"
+    reference = max(eps, METHODS[method].defaults(dtype).eps)
+    return max(atol, _FLOOR_MARGIN * noise_floor(sample_losses, eps=reference))
 
 
 def _below_floor(
     sample_losses: Array, analytic: Sequence[tuple[int, str, Array]], *, eps: float, unit: float
 ) -> list[str]:
-    floor = unit * max(float(np.max(np.abs(sample_losses), initial=0.0)), 1.0) / eps
+    floor = noise_floor(sample_losses, eps=eps)
     tiny = [
         (layer, quantity, float(np.max(np.abs(values), initial=0.0)))
         for layer, quantity, values in analytic
