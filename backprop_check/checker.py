@@ -21,7 +21,6 @@ from .compare import Comparison, compare, element_errors
 from .config import Config, load_config
 from .diagnosis import diagnose
 from .engine import DEFAULT_MAX_MEMORY, PerturbationEngine
-from .errors import ConfigError
 from .finite_differences import METHODS, Estimate
 from .hints import hint
 from .hooks import UserCode, load_user_code
@@ -604,17 +603,18 @@ def _guard_memory(config: Config, max_memory: int) -> None:
     """Refuse, before allocating anything, a network whose arrays alone exceed the budget."""
     needed = required_bytes(config)
     if needed > max_memory:
-        raise ConfigError(
+        sizes = [config.input_size, *(layer.units for layer in config.layers)]
+        widest = max(range(len(config.layers)), key=lambda i: sizes[i] * sizes[i + 1])
+        raise config.error(
+            f"layers[{widest}].units",
             f"this network needs about {_size(needed)} for its parameters, gradients and "
             f"activations, more than the memory budget of {_size(max_memory)} (--max-memory). "
             "Use fewer units or a smaller batch, or raise --max-memory if the machine has room.",
-            source=config.source,
-            key="layers",
         )
 
 
 def _size(count: int) -> str:
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if count >= scale:
-            return f"{count / scale:.1f} {unit}"
+            return f"{count // scale:,} {unit}" if count >= 2**70 else f"{count / scale:.1f} {unit}"
     return f"{count} bytes"

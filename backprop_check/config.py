@@ -36,6 +36,10 @@ DEFAULT_BATCH_SIZE = 8
 # Bounds that keep a hostile or mistaken file from taking the machine: configs are a few kB and a
 # few dozen nodes, while an alias bomb expands to billions of nodes from a few lines.
 _MAX_YAML_NODES = 10_000
+_MAX_YAML_DEPTH = 32
+# Sizes beyond these are typos, not networks: refused before anything is estimated or allocated.
+_MAX_SIZE = 10_000_000
+_MAX_SEED = 2**63 - 1
 _MAX_CONFIG_BYTES = 2**20
 
 _TOP_LEVEL_KEYS = (
@@ -126,6 +130,14 @@ class Config:
     # Activations and losses defined as formulas in the config, by name.
     custom_activations: Mapping[str, Activation] = field(default_factory=dict, compare=False)
     custom_losses: Mapping[str, Loss] = field(default_factory=dict, compare=False)
+    # Where each key path ('layers[0].units') starts in the YAML file: (line, column).
+    locations: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """An error about this config's ``key``, located in its file when it came from one."""
+        line, column = self.locations.get(key, (None, None))
+        return ConfigError(message, source=self.source, key=key, line=line, column=column)
+
     # The bytes the config was read from (YAML text, or canonical JSON of a mapping), for a hash
     # that identifies the run.
     text: str = field(default="", compare=False, repr=False)
@@ -196,7 +208,7 @@ class Config:
             check_changes["sample"] = None
         changes: dict[str, Any] = {"check": dataclasses.replace(check, **check_changes)}
         if seed is not None:
-            changes["seed"] = _int_at_least(seed, 0, ("--seed",), where)
+            changes["seed"] = _int_at_least(seed, 0, ("--seed",), where, maximum=_MAX_SEED)
         if batch_size is not None:
             changes["batch_size"] = _int_at_least(batch_size, 1, ("--batch-size",), where)
             if self.data is not None and batch_size > self.data.x.shape[0]:
@@ -259,8 +271,10 @@ def _read_yaml(
         raise ConfigError("is not UTF-8 text, expected a YAML file.", source=str(path)) from None
     except OSError as error:
         raise ConfigError(f"cannot be read ({error.strerror}).", source=str(path)) from None
-    loader = _Loader(text)
+    loader = None
     try:
+        # Building the loader already reads the text, which may hold characters YAML forbids.
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise ConfigError("is empty, expected a YAML mapping.", source=str(path))
@@ -270,16 +284,35 @@ def _read_yaml(
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
+        if error.context and error.context_mark and error.problem:
+            where = f"line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
+            problem = f"{error.context} ({where}): {error.problem}"
         raise ConfigError(
             f"is not valid YAML: {problem}.",
             source=str(path),
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise ConfigError(
+            f"is not valid YAML: control character #x{error.character:04x} is not allowed.",
+            source=str(path),
+            line=line,
+            column=column,
+        ) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"is not valid YAML: {error}.", source=str(path)) from None
+    except RecursionError:
+        raise ConfigError(
+            "is nested too deeply (or an anchor contains an alias to itself); a config needs a "
+            "few levels.",
+            source=str(path),
+        ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, marks, key_marks, text
 
 
@@ -301,7 +334,29 @@ def _construct(
             line=node.start_mark.line + 1,
             column=node.start_mark.column + 1,
         )
+    if len(path) > _MAX_YAML_DEPTH:
+        raise ConfigError(
+            f"is nested more than {_MAX_YAML_DEPTH} levels deep (or an anchor contains an alias "
+            "to itself); a config needs a few.",
+            source=source,
+            key=_format_path(path[:4]) + "…",
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        )
     marks[path] = node.start_mark
+    default_tag = {
+        yaml.MappingNode: "tag:yaml.org,2002:map",
+        yaml.SequenceNode: "tag:yaml.org,2002:seq",
+    }.get(type(node))
+    if default_tag is not None and node.tag != default_tag:
+        raise ConfigError(
+            f"is not valid YAML here: the tag '{node.tag}' is not allowed; a config holds plain "
+            "mappings, lists and scalars.",
+            source=source,
+            key=_format_path(path) or None,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        )
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[str, Any] = {}
@@ -331,7 +386,17 @@ def _construct(
             _construct(item, (*path, index), all_marks, loader, source)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # Python refuses to turn more than 4,300 digits into an int.
+        raise ConfigError(
+            f"holds a number of {len(str(node.value))} digits, far beyond any sensible value.",
+            source=source,
+            key=_format_path(path) or None,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+        ) from None
 
 
 # ----------------------------------------------------------------------------- validation
@@ -365,6 +430,8 @@ def _format_path(path: KeyPath) -> str:
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return f"an integer of {len(str(abs(value)))} digits"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, Mapping):
@@ -398,31 +465,37 @@ def _require_mapping(value: Any, path: KeyPath, where: _Locator, what: str) -> M
     return value
 
 
-def _int_at_least(value: Any, minimum: int, path: KeyPath, where: _Locator) -> int:
+def _int_at_least(
+    value: Any, minimum: int, path: KeyPath, where: _Locator, *, maximum: int = _MAX_SIZE
+) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise where.error(path, f"expected a whole number ≥ {minimum}, found {_describe(value)}.")
     if value < minimum:
-        raise where.error(path, f"expected a whole number ≥ {minimum}, found {value}.")
+        raise where.error(path, f"expected a whole number ≥ {minimum}, found {_describe(value)}.")
+    if value > maximum:
+        raise where.error(
+            path, f"expected a whole number ≤ {maximum:,}, found {_describe(value)} (a typo?)."
+        )
     return value
 
 
 def _positive_or_zero_float(
     value: Any, path: KeyPath, where: _Locator, *, strict: bool = False
 ) -> float:
-    """A finite float, > 0 when ``strict`` else ≥ 0. Numeric strings such as '1e-6' count."""
-    expected = "a finite number > 0" if strict else "a finite number ≥ 0"
+    """A finite float, in (0, 1) when ``strict`` (a step) else ≥ 0. Numeric strings count."""
+    expected = "a finite number > 0 and < 1" if strict else "a finite number ≥ 0"
     number: float | None = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
+    try:
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if is_number or isinstance(value, str):
             number = float(value)
-        except ValueError:
-            number = None
+    except (ValueError, OverflowError):
+        number = None
     if number is None or not math.isfinite(number):
         raise where.error(path, f"expected {expected}, found {_describe(value)}.")
-    if number < 0 or (strict and number == 0):
-        raise where.error(path, f"expected {expected}, found {value}.")
+    # A step of 1 or more is no longer a derivative estimate for inputs and weights of order 1.
+    if number < 0 or (strict and not 0 < number < 1):
+        raise where.error(path, f"expected {expected}, found {_describe(value)}.")
     return number
 
 
@@ -451,7 +524,7 @@ def _validate(data: Any, where: _Locator, *, folder: Path) -> Config:
     loss = _validate_loss(top["loss"], layers, where, losses, activations)
 
     batch_size = _int_at_least(top.get("batch_size", DEFAULT_BATCH_SIZE), 1, ("batch_size",), where)
-    seed = _int_at_least(top.get("seed", 0), 0, ("seed",), where)
+    seed = _int_at_least(top.get("seed", 0), 0, ("seed",), where, maximum=_MAX_SEED)
     init = top.get("init", "auto")
     if init not in INIT_SCHEMES:
         raise where.error(
@@ -492,6 +565,10 @@ def _validate(data: Any, where: _Locator, *, folder: Path) -> Config:
         data=dataset,
         custom_activations=activations,
         custom_losses=losses,
+        locations={
+            _format_path(path): (mark.line + 1, mark.column + 1)
+            for path, mark in where.marks.items()
+        },
     )
 
 
@@ -632,6 +709,10 @@ def _validate_data(
         raise where.error(
             ("data", "path"), f"expected a file name, found {_describe(spec['path'])}."
         )
+    if "\x00" in spec["path"]:
+        raise where.error(
+            ("data", "path"), f"the file name holds a NUL character ({spec['path']!r})."
+        )
     path = folder / spec["path"]
     is_csv = path.suffix.lower() == ".csv"
     if not is_csv and path.suffix.lower() != ".npz":
@@ -684,7 +765,7 @@ def _validate_data(
     # A number seeds the order, to try another batch of the same file; true means seed 0.
     seed = None if shuffle is False else 0 if shuffle is True else shuffle
     if seed is not None:
-        seed = _int_at_least(seed, 0, ("data", "shuffle"), where)
+        seed = _int_at_least(seed, 0, ("data", "shuffle"), where, maximum=_MAX_SEED)
 
     def fail(message: str, key: KeyPath = ("path",)) -> ConfigError:
         return where.error(("data", *key), message)

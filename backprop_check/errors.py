@@ -37,4 +37,9 @@ class ConfigError(BackpropCheckError):
         if self.key:
             noun = "option" if self.key.startswith("--") else "key"
             where += f", {noun} '{self.key}'"
-        return f"{where}: {self.message}"
+        return _one_line(f"{where}: {self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a key, a NUL) written as escapes: one paragraph, always."""
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)

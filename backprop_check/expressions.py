@@ -242,12 +242,20 @@ def compile_expression(text: str, *, variables: Sequence[str]) -> Expression:
         )
     if len(text) > MAX_LENGTH:
         # Refused before parsing: the parser's time and memory grow with the text.
-        head = text[:40]
+        # Line breaks of a block scalar become spaces, so that the message stays one line.
+        head = "".join(" " if char.isspace() else char for char in text[:40])
         raise ExpressionError(
             f"expression is too long ({len(text)} characters; the limit is {MAX_LENGTH}): "
             f"'{head}…'.",
             fragment=head,
         )
+    for char in text:
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            # A lone surrogate is not a character of any text: Python cannot even encode it.
+            raise ExpressionError(
+                f"character {char!r} in {text!r} is not allowed; formulas are plain text.",
+                fragment=repr(char),
+            )
     compiler = _Compiler(text, names)
     term = compiler.compile()
     return Expression(

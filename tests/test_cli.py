@@ -158,7 +158,7 @@ def test_bad_option_value_exits_2(runner: CliRunner) -> None:
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "Error: command line, option '--eps': expected a finite number > 0, found 0.0.\n"
+        == "Error: command line, option '--eps': expected a finite number > 0 and < 1, found 0.0.\n"
     )
     result = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--eps", "tiny"])
     assert result.exit_code == 2

@@ -118,7 +118,10 @@ def test_sample_and_directions_replace_each_other() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"eps": 0.0}, "command line, option '--eps': expected a finite number > 0, found 0.0."),
+        (
+            {"eps": 0.0},
+            "command line, option '--eps': expected a finite number > 0 and < 1, found 0.0.",
+        ),
         (
             {"rtol": -1.0},
             "command line, option '--rtol': expected a finite number ≥ 0, found -1.0.",
@@ -165,7 +168,7 @@ ERRORS = [
     ),
     (
         FULL.replace("eps: 1e-6", "eps: 0"),
-        "line 11, column 8, key 'check.eps': expected a finite number > 0, found 0.",
+        "line 11, column 8, key 'check.eps': expected a finite number > 0 and < 1, found 0.",
     ),
     (
         FULL.replace("eps: 1e-6", "epsilon: 1e-6"),

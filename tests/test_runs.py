@@ -235,18 +235,22 @@ def test_ctrl_c_prints_what_was_checked_and_exits_130(monkeypatch) -> None:
 
 
 def test_a_network_too_big_for_the_budget_is_refused_before_allocating(tmp_path: Path) -> None:
-    huge = small_config(
-        layers=[
-            {"units": 1_000_000_000, "activation": "relu"},
+    huge = {
+        "input_size": 4,
+        "layers": [
+            {"units": 5_000_000, "activation": "relu"},
             {"units": 3, "activation": "softmax"},
-        ]
-    )
+        ],
+        "loss": "cce",
+    }
     path = tmp_path / "huge.yaml"
     path.write_text(yaml.safe_dump(huge))
     result = CliRunner().invoke(main, ["run", str(path)])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"Error: {path}, key 'layers': this network needs about ")
-    assert " GiB for its parameters, gradients and activations" in result.stderr
+    assert result.stderr.startswith(
+        f"Error: {path}, line 4, column 10, key 'layers[0].units': this network needs about "
+    )
+    assert " for its parameters, gradients and activations" in result.stderr
     assert "more than the memory budget of 512.0 MiB (--max-memory)" in result.stderr
     small = CliRunner().invoke(main, ["run", str(CONFIGS[-1]), "--max-memory", "1M"])
     assert small.exit_code == 0  # a small network fits, and the differences are chunked
