@@ -126,10 +126,18 @@ def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
     special = SPECIAL_CASES.get((activation.name, network.loss.name))
     if special is not None:
         return special.phi(z, a, y)
-    grad_a = network.loss.gradient(a, y)
+    grad_a = _loss_gradient(network, z, a, y)
     if activation.derivative is None:
         return phi_output_softmax(grad_a, a)
     return phi_output(grad_a, activation.derivative(z))
+
+
+def _loss_gradient(network: Network, z: Array, a: Array, y: Array) -> Array:
+    """∇_a L, from the output's logs where the loss offers that (saturated outputs)."""
+    loss = network.loss
+    if loss.gradient_at is not None:
+        return loss.gradient_at(network.output(z, a), y)
+    return loss.gradient(a, y)
 
 
 def _sigma_prime(network: Network, steps: Steps, layer: int, z: Array) -> Array:
@@ -151,7 +159,7 @@ def _output_phi(network: Network, trace: Trace, y: Array, steps: Steps) -> Array
     grad_a = (
         steps.loss_gradient(loss, a, y, layer=J)
         if steps.loss_gradient is not None
-        else loss.gradient(a, y)
+        else _loss_gradient(network, z, a, y)
     )
     if activation.derivative is None:
         # Softmax's derivative is a Jacobian, not an elementwise σ': it stays built in.

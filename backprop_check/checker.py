@@ -173,7 +173,10 @@ class Checker:
         self.engine = PerturbationEngine(
             self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
         )
-        self.gradients = self._backward()
+        # Overflow or 0·∞ in a saturated network shows up as non-finite rows in the report,
+        # with a precision warning; numpy's own warnings would only interrupt it.
+        with np.errstate(all="ignore"):
+            self.gradients = self._backward()
 
     def _backward(self) -> Gradients:
         """The analytic side: the built-in Equations 1–4, or the user's replacements."""
@@ -224,6 +227,10 @@ class Checker:
 
     def run(self, *, progress: ProgressCallback | None = None) -> CheckReport:
         """Compare analytic and numerical gradients of every layer and quantity."""
+        with np.errstate(all="ignore"):
+            return self._run(progress)
+
+    def _run(self, progress: ProgressCallback | None) -> CheckReport:
         config, options = self.config, self.config.check
         numeric_arrays: dict[Target, Array] = {}
         layers = []
@@ -275,7 +282,8 @@ class Checker:
             data_sha256=config.data.sha256 if config.data is not None else None,
             versions=_versions(),
             impl=str(self.user_code.path) if self.user_code is not None else None,
-            warnings=precision_warnings(
+            warnings=_unresolved(layers, self._judging_atol())
+            + precision_warnings(
                 self.network,
                 self.engine.trace,
                 self.engine.sample_losses,
@@ -618,3 +626,19 @@ def _size(count: int) -> str:
         if count >= scale:
             return f"{count // scale:,} {unit}" if count >= 2**70 else f"{count / scale:.1f} {unit}"
     return f"{count} bytes"
+
+
+def _unresolved(layers: list[LayerReport], atol: float) -> tuple[str, ...]:
+    """Failing rows whose method says its own estimate is not resolved (Richardson's estimate)."""
+    names = [
+        quantity_symbol(row.quantity, row.layer)
+        for layer in layers
+        for row in layer.checks
+        if not row.passed and row.error_estimate is not None and row.error_estimate > atol
+    ]
+    if not names:
+        return ()
+    return (
+        f"{', '.join(names)}: Richardson's own error estimate is above atol there, so these "
+        "failures may be the step's, not the gradient's; try a smaller --eps or bpcheck sweep.",
+    )

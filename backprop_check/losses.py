@@ -70,6 +70,8 @@ class Loss:
     # Needs outputs in (0, 1): only probability-valued activations may feed it.
     needs_probabilities: bool = False
     complex_safe: bool = True
+    # ∇_a L from the output's logs, where 1/a would divide by an output rounded to 0 or 1.
+    gradient_at: Callable[[NetworkOutput, Array], Array] | None = None
 
 
 def _mse(output: NetworkOutput, y: Array) -> Array:
@@ -87,6 +89,17 @@ def _bce(output: NetworkOutput, y: Array) -> Array:
 def _bce_gradient(a: Array, y: Array) -> Array:
     # NOTES.md: the seed prints −y/ŷ − (1−y)/(1−ŷ); the second sign is +.
     return -y / a + (1.0 - y) / (1.0 - a)
+
+
+def _bce_gradient_at(output: NetworkOutput, y: Array) -> Array:
+    # 1/a = e^{−log a} and 1/(1 − a) = e^{−log(1 − a)}: finite until the logs pass −709.
+    with np.errstate(over="ignore"):
+        return -y * np.exp(-output.log()) + (1.0 - y) * np.exp(-output.log_one_minus())
+
+
+def _cce_gradient_at(output: NetworkOutput, y: Array) -> Array:
+    with np.errstate(over="ignore"):
+        return -y * np.exp(-output.log())
 
 
 def _cce(output: NetworkOutput, y: Array) -> Array:
@@ -114,6 +127,7 @@ LOSSES: dict[str, Loss] = {
             formula="L = Σ_i −y_i log ŷ_i − (1 − y_i) log(1 − ŷ_i)",
             gradient_formula="∇_a L = −y/a + (1 − y)/(1 − a)",
             needs_probabilities=True,
+            gradient_at=_bce_gradient_at,
         ),
         Loss(
             name="categorical_crossentropy",
@@ -122,6 +136,7 @@ LOSSES: dict[str, Loss] = {
             formula="L = −Σ_j y_j log ŷ_j",
             gradient_formula="∇_a L = −y/a",
             needs_probabilities=True,
+            gradient_at=_cce_gradient_at,
         ),
     )
 }

@@ -56,8 +56,44 @@ def precision_warnings(
                 f"elements are judged with atol {raised:.1e} instead. Scale the targets or the "
                 "loss down for a sharper check."
             )
+    warnings += _below_atol(analytic, atol=atol, already=warnings)
     warnings += _saturation(network, trace)
+    warnings += _dead_layers(network, trace)
+    if trace.a(0).shape[0] == 1:
+        warnings.append(
+            "batch_size is 1, so a sum over the batch cannot be told from its mean (the factor "
+            "B is 1): use batch_size ≥ 2 to catch a missing 1/B in Eq. 3 or 4."
+        )
     return tuple(warnings)
+
+
+def _below_atol(
+    analytic: Sequence[tuple[int, str, Array]], *, atol: float, already: list[str]
+) -> list[str]:
+    """Whole tensors that no element of could fail: every |g| is below atol."""
+    tiny = [
+        quantity_symbol(quantity, layer)
+        for layer, quantity, values in analytic
+        if values.size
+        and float(np.max(np.abs(values))) < atol
+        and not any(quantity_symbol(quantity, layer) in text for text in already)
+    ]
+    if not tiny:
+        return []
+    return [
+        f"{', '.join(tiny)}: every element is below atol ({atol:g}), so these pass whatever "
+        "their values, and a sign or factor error there goes unseen. Scale the inputs or targets "
+        "up, or lower --atol."
+    ]
+
+
+def _dead_layers(network: Network, trace: Trace) -> list[str]:
+    return [
+        f"layer {j} (relu): every unit is off (z ≤ 0) for every sample, so its gradients are all "
+        "0 and check nothing. Use other data, biases or init."
+        for j in range(1, network.depth + 1)
+        if network.activation(j).name == "relu" and not np.any(trace.z(j) > 0)
+    ]
 
 
 def noise_floor(sample_losses: Array, *, eps: float) -> float:
@@ -107,7 +143,8 @@ def _saturation(network: Network, trace: Trace) -> list[str]:
         name = network.activation(j).name
         z = trace.z(j)
         if j == network.depth and name in ("sigmoid", "softmax") and network.loss.name != "mse":
-            a = trace.a(j)
+            # In float64: 1 − 1e-12 rounds to 1 in float32 and would hide outputs that are 1.
+            a = trace.a(j).astype(np.float64)
             saturated = int(np.count_nonzero((a < _SATURATED_P) | (a > 1 - _SATURATED_P)))
             if saturated:
                 warnings.append(
