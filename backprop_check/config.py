@@ -823,21 +823,30 @@ def _formula_names(section: str, value: Any, where: _Locator, taken: Mapping[str
     return entries
 
 
+def _formula_pair(
+    section: str, name: str, spec: Any, where: _Locator, variables: tuple[str, ...]
+) -> tuple[Mapping[str, Any], Any, Any]:
+    """One entry of ``activations:`` or ``losses:``: its mapping and its compiled f and df."""
+    path: KeyPath = (section, name)
+    what = " and ".join(variables)
+    keys = _FORMULA_KEYS if section == "activations" else _LOSS_FORMULA_KEYS
+    entry = _require_mapping(spec, path, where, f"a mapping with f and df, formulas in {what}")
+    _check_keys(entry, keys, path, where)
+    for key in _FORMULA_KEYS:
+        if key not in entry:
+            raise where.error(
+                path, f"{_SINGULAR[section]} '{name}' is missing '{key}' (a formula in {what})."
+            )
+    formulas = [_formula(entry[key], (*path, key), where, variables) for key in _FORMULA_KEYS]
+    return entry, formulas[0], formulas[1]
+
+
 def _validate_activations(value: Any, where: _Locator) -> dict[str, Activation]:
     """``activations: {name: {f: "...", df: "..."}}``: formulas in x."""
     activations = {}
     for name, spec in _formula_names("activations", value, where, ACTIVATIONS).items():
-        path: KeyPath = ("activations", name)
-        entry = _require_mapping(spec, path, where, "a mapping with f and df, formulas in x")
-        _check_keys(entry, _FORMULA_KEYS, path, where)
-        for key in _FORMULA_KEYS:
-            if key not in entry:
-                raise where.error(path, f"activation '{name}' is missing '{key}' (a formula in x).")
-        activations[name] = formula_activation(
-            name,
-            _formula(entry["f"], (*path, "f"), where, ("x",)),
-            _formula(entry["df"], (*path, "df"), where, ("x",)),
-        )
+        _, f, df = _formula_pair("activations", name, spec, where, ("x",))
+        activations[name] = formula_activation(name, f, df)
     return activations
 
 
@@ -846,21 +855,10 @@ def _validate_losses(value: Any, where: _Locator) -> dict[str, Loss]:
     taken = {**LOSSES, **LOSS_ALIASES}
     losses = {}
     for name, spec in _formula_names("losses", value, where, taken).items():
-        path: KeyPath = ("losses", name)
-        entry = _require_mapping(spec, path, where, "a mapping with f, df (in yhat, y) and reduce")
-        _check_keys(entry, _LOSS_FORMULA_KEYS, path, where)
-        for key in _FORMULA_KEYS:
-            if key not in entry:
-                raise where.error(path, f"loss '{name}' is missing '{key}' (a formula in yhat, y).")
-        reduce = _choice(
-            entry.get("reduce", "sum"), ("sum", "mean"), (*path, "reduce"), where, "reduce"
-        )
-        losses[name] = formula_loss(
-            name,
-            _formula(entry["f"], (*path, "f"), where, ("yhat", "y")),
-            _formula(entry["df"], (*path, "df"), where, ("yhat", "y")),
-            reduce,
-        )
+        entry, f, df = _formula_pair("losses", name, spec, where, ("yhat", "y"))
+        path: KeyPath = ("losses", name, "reduce")
+        reduce = _choice(entry.get("reduce", "sum"), ("sum", "mean"), path, where, "reduce")
+        losses[name] = formula_loss(name, f, df, reduce)
     return losses
 
 
