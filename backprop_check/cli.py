@@ -65,6 +65,15 @@ class _ByteSize(click.ParamType):
         return size
 
 
+# The output choice of the commands that are not `run`: text for people, JSON for machines.
+_TEXT_OR_JSON = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+
 _PROBLEM_OPTIONS = (
     click.option("--eps", type=float, help="Finite-difference step (overrides check.eps)."),
     click.option("--rtol", type=float, help="Relative tolerance (overrides check.rtol)."),
@@ -312,13 +321,7 @@ def _write_text(path: Path, text: str, presenter: Presenter) -> None:
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_TEXT_OR_JSON
 def explain(config: Path, output_format: str) -> None:
     """Print the equations each layer of CONFIG's network is checked with."""
     from .config import load_config
@@ -352,13 +355,7 @@ def explain(config: Path, output_format: str) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the V as a PNG figure (needs matplotlib: pip install 'backprop_check[plot]').",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_TEXT_OR_JSON
 def sweep(config: Path, plot: Path | None, output_format: str, **overrides: object) -> None:
     """Run the check for eps from 1e-1 to 1e-12 and show the error against eps: the V.
 
@@ -449,13 +446,7 @@ def init(path: Path, force: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_TEXT_OR_JSON
 def selftest(output_format: str) -> None:
     """Check the checker: run a zoo of wrong backpropagations (the derivation's printed typos and
     common slips) and show which row catches each. Exit 0 when the correct build passes and every

@@ -5,12 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from backprop_check.config import load_config
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+
+_LOADED = {path: load_config(path) for path in CONFIGS}
 # Configs whose activations and loss are all built in (no formulas of their own).
-BUILT_IN_CONFIGS = [path for path in CONFIGS if "activations:" not in path.read_text()]
+BUILT_IN_CONFIGS = [
+    path for path, config in _LOADED.items() if not config.custom_activations | config.custom_losses
+]
 # Configs the complex step applies to: formulas with abs, where, ... are not complex-analytic.
-COMPLEX_STEP_CONFIGS = BUILT_IN_CONFIGS
+COMPLEX_STEP_CONFIGS = [
+    path
+    for path, config in _LOADED.items()
+    if config.loss_function().complex_safe
+    and all(config.activation(layer.activation).complex_safe for layer in config.layers)
+]
 
 
 def small_config(**changes: Any) -> dict[str, Any]:
