@@ -17,19 +17,19 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "BackpropCheckError": "errors",
     "ConfigError": "errors",
-    "CheckOptions": "config",
-    "Config": "config",
-    "LayerSpec": "config",
-    "load_config": "config",
-    "CheckReport": "report",
-    "LayerReport": "report",
-    "QuantityCheck": "report",
-    "check": "checker",
-    "assert_gradients_match": "checker",
-    "Checker": "checker",
-    "RunResult": "report",
-    "run_check": "checker",
-    "save_arrays": "saving",
+    "CheckOptions": "spec.config",
+    "Config": "spec.config",
+    "LayerSpec": "spec.config",
+    "load_config": "spec.config",
+    "CheckReport": "report.data",
+    "LayerReport": "report.data",
+    "QuantityCheck": "report.data",
+    "check": "judge.checker",
+    "assert_gradients_match": "judge.checker",
+    "Checker": "judge.checker",
+    "RunResult": "report.data",
+    "run_check": "judge.checker",
+    "save_arrays": "report.saving",
 }
 
 __all__ = [
@@ -59,8 +59,8 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from .checker import Checker, assert_gradients_match, check, run_check
-    from .config import CheckOptions, Config, LayerSpec, load_config
     from .errors import BackpropCheckError, ConfigError
-    from .report import CheckReport, LayerReport, QuantityCheck, RunResult
-    from .saving import save_arrays
+    from .judge.checker import Checker, assert_gradients_match, check, run_check
+    from .report.data import CheckReport, LayerReport, QuantityCheck, RunResult
+    from .report.saving import save_arrays
+    from .spec.config import CheckOptions, Config, LayerSpec, load_config

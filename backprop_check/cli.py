@@ -16,10 +16,10 @@ import click
 from . import __version__
 
 if TYPE_CHECKING:
-    from .checker import Checker
-    from .config import Config
-    from .presenter import Presenter
-    from .report import QuantityCheck, RunResult
+    from .judge.checker import Checker
+    from .report.data import QuantityCheck, RunResult
+    from .report.presenter import Presenter
+    from .spec.config import Config
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # The shell's convention for a program stopped by Ctrl-C (128 + SIGINT).
@@ -180,8 +180,8 @@ def run(
     config (or its data, or your code) cannot be used; the other configs still run.
     """
     from .errors import BackpropCheckError
-    from .presenter import Presenter
-    from .runs import collect_configs
+    from .report.presenter import Presenter
+    from .spec.runs import collect_configs
 
     presenter = Presenter()
     try:
@@ -238,8 +238,8 @@ def _run_one(
     save_arrays: Path | None,
 ) -> tuple[RunResult, Checker | None]:
     from .errors import BackpropCheckError
-    from .report import RunResult
-    from .saving import save_arrays as write_arrays
+    from .report.data import RunResult
+    from .report.saving import save_arrays as write_arrays
 
     checker = None
     try:
@@ -287,7 +287,7 @@ def _write_reports(
             _write_text(output, text, presenter)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        from .formats import to_markdown
+        from .report.formats import to_markdown
 
         try:
             with open(summary, "a", encoding="utf-8") as handle:
@@ -300,13 +300,13 @@ def _report_text(results: list[RunResult], output_format: str, *, several: bool)
     if output_format == "table":
         return None
     if output_format == "json":
-        from .report import runs_document
+        from .report.data import runs_document
 
         if not several and results[0].report is None:
             return None  # a single unusable config: the error on stderr says it all
         document = runs_document(results, several=several)
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    from .formats import to_junit, to_markdown
+    from .report.formats import to_junit, to_markdown
 
     return to_junit(results) if output_format == "junit" else to_markdown(results)
 
@@ -324,9 +324,9 @@ def _write_text(path: Path, text: str, presenter: Presenter) -> None:
 @_TEXT_OR_JSON
 def explain(config: Path, output_format: str) -> None:
     """Print the equations each layer of CONFIG's network is checked with."""
-    from .config import load_config
     from .errors import BackpropCheckError
-    from .presenter import Presenter
+    from .report.presenter import Presenter
+    from .spec.config import load_config
 
     presenter = Presenter()
     try:
@@ -335,7 +335,7 @@ def explain(config: Path, output_format: str) -> None:
         presenter.error(str(error))
         sys.exit(EXIT_USAGE)
     if output_format == "json":
-        from .explain import explain as explain_layers
+        from .judge.explain import explain as explain_layers
 
         presenter.json_document(
             {
@@ -363,8 +363,8 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
     from a real bug (passes at none). Exit status 0 when no row is a bug.
     """
     from .errors import BackpropCheckError
-    from .presenter import Presenter
-    from .sweep import sweep as run_sweep
+    from .judge.sweep import sweep as run_sweep
+    from .report.presenter import Presenter
 
     presenter = Presenter()
     try:
@@ -372,8 +372,8 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
         with presenter.progress() as progress:
             report = run_sweep(checker, progress=progress)
         if plot is not None:
-            from .plot import write_sweep_plot
-            from .saving import refuse_inputs
+            from .report.plot import write_sweep_plot
+            from .report.saving import refuse_inputs
 
             refuse_inputs(plot, _inputs(checker))
             write_sweep_plot(report, plot)
@@ -402,7 +402,7 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
     Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
     """
     from .errors import BackpropCheckError
-    from .presenter import Presenter
+    from .report.presenter import Presenter
     from .watching import watch_files
 
     presenter = Presenter()
@@ -428,7 +428,7 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(path: Path, force: bool) -> None:
     """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
-    from .presenter import Presenter
+    from .report.presenter import Presenter
 
     presenter = Presenter()
     if path.exists() and not force:
@@ -451,8 +451,8 @@ def selftest(output_format: str) -> None:
     """Check the checker: run a zoo of wrong backpropagations (the derivation's printed typos and
     common slips) and show which row catches each. Exit 0 when the correct build passes and every
     mutant is caught."""
-    from .presenter import Presenter
-    from .selftest import run_selftest
+    from .judge.selftest import run_selftest
+    from .report.presenter import Presenter
 
     report = run_selftest()
     presenter = Presenter()
@@ -471,10 +471,10 @@ def _checker(
     jobs: int | None,
     impl: Path | None,
 ) -> Checker:
-    from .checker import DEFAULT_JOBS, Checker
-    from .config import load_config
-    from .engine import DEFAULT_MAX_MEMORY
-    from .hooks import load_user_code
+    from .judge.checker import DEFAULT_JOBS, Checker
+    from .judge.hooks import load_user_code
+    from .numeric.engine import DEFAULT_MAX_MEMORY
+    from .spec.config import load_config
 
     user_code = load_user_code(impl) if impl is not None else None
     return Checker(
@@ -496,7 +496,7 @@ def _inputs(checker: Checker) -> list[Path]:
 
 
 def _explain(config: Config, presenter: Presenter) -> None:
-    from .explain import explain as explain_layers
+    from .judge.explain import explain as explain_layers
 
     presenter.explain(explain_layers(config), source=config.source, loss=config.loss)
 

@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(
     if not sources:
         return
     from .errors import BackpropCheckError
-    from .runs import collect_configs
+    from .spec.runs import collect_configs
 
     try:
         paths = collect_configs(sources)
@@ -72,8 +72,8 @@ class BpcheckItem(pytest.Item):
         self.add_marker("bpcheck")
 
     def runtest(self) -> None:
-        from .checker import check
-        from .presenter import plain_text
+        from .judge.checker import check
+        from .report.presenter import plain_text
 
         report = check(self.config_path, impl=self.impl)
         if not report.passed:

@@ -54,9 +54,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from backprop_check.checker import DEFAULT_JOBS, Checker, build_problem
-from backprop_check.config import Config, load_config
-from backprop_check.network import Network
+from backprop_check.core.network import Network
+from backprop_check.judge.checker import DEFAULT_JOBS, Checker, build_problem
+from backprop_check.spec.config import Config, load_config
 
 Array = np.ndarray
 

@@ -15,13 +15,14 @@ MATH_CORE = ("activations", "losses", "network", "backprop")
 
 
 def _imports(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    (path,) = PACKAGE.rglob(f"{module}.py") if "/" not in module else [PACKAGE / f"{module}.py"]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level:
-            names.add("." * node.level + (node.module or ""))
+            names.add("." + (node.module or "").split(".")[-1])
         elif isinstance(node, ast.ImportFrom):
             names.add((node.module or "").split(".")[0])
     return names
@@ -37,13 +38,20 @@ def test_finite_differences_know_nothing_about_layers() -> None:
     assert _imports("finite_differences") <= {"__future__", "collections", "dataclasses", "numpy"}
 
 
-@pytest.mark.parametrize("module", ["compare", "report", "diagnosis", "checker"])
+@pytest.mark.parametrize(
+    "module", ["judge/compare", "report/data", "judge/diagnosis", "judge/checker"]
+)
 def test_data_modules_do_not_render(module: str) -> None:
     assert not _imports(module) & {"click", "rich"}
 
 
 def test_only_the_presenter_imports_rich() -> None:
-    users = sorted(path.stem for path in PACKAGE.glob("*.py") if "rich" in _imports(path.stem))
+    users = sorted(
+        path.stem
+        for path in PACKAGE.rglob("*.py")
+        if path.stem != "__init__"
+        and "rich" in _imports(path.relative_to(PACKAGE).with_suffix("").as_posix())
+    )
     assert users == ["presenter"]
 
 

@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from backprop_check import __version__
-from backprop_check.activations import ACTIVATIONS
 from backprop_check.cli import main
+from backprop_check.core.activations import ACTIVATIONS
 
 from .helpers import CONFIGS, ROOT, small_config, write
 
@@ -283,7 +283,7 @@ def test_max_memory_and_jobs_do_not_change_the_verdict(runner: CliRunner) -> Non
 
 
 def test_a_slow_full_check_suggests_a_quicker_mode(runner: CliRunner, monkeypatch) -> None:
-    from backprop_check import checker
+    from backprop_check.judge import checker
 
     monkeypatch.setattr(checker.Checker, "element_count", lambda self: 10_000_000)
     monkeypatch.setattr(checker.Checker, "estimate_seconds", lambda self: 1500.0)
@@ -360,7 +360,7 @@ def test_sweep_plot_writes_a_png_and_never_over_an_input(runner: CliRunner, tmp_
 
 
 def test_heatmap_draws_the_failing_tensor(runner: CliRunner, monkeypatch) -> None:
-    from backprop_check import backprop
+    from backprop_check.core import backprop
 
     correct = backprop.grad_w
 

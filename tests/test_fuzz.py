@@ -36,18 +36,18 @@ import yaml
 from click.testing import CliRunner
 
 from backprop_check import Config, load_config
-from backprop_check.activations import ACTIVATIONS
 from backprop_check.cli import main
+from backprop_check.core.activations import ACTIVATIONS
+from backprop_check.core.losses import LOSS_ALIASES, LOSSES
 from backprop_check.errors import BackpropCheckError, ConfigError
-from backprop_check.expressions import (
+from backprop_check.numeric.finite_differences import METHODS
+from backprop_check.spec.expressions import (
     CONSTANTS,
     FUNCTIONS,
     Expression,
     ExpressionError,
     compile_expression,
 )
-from backprop_check.finite_differences import METHODS
-from backprop_check.losses import LOSS_ALIASES, LOSSES
 
 from .helpers import CONFIGS, ROOT
 from .test_invalid_inputs import CORPUS, EXPECTED, NO_COMMENT, crash, hard_deadline

@@ -24,10 +24,11 @@ import numpy as np
 import pytest
 import yaml
 
-from backprop_check import backprop, check
-from backprop_check.activations import ACTIVATIONS
-from backprop_check.backprop import SPECIAL_CASES, SpecialCase
-from backprop_check.losses import LOSSES
+from backprop_check import check
+from backprop_check.core import backprop
+from backprop_check.core.activations import ACTIVATIONS
+from backprop_check.core.backprop import SPECIAL_CASES, SpecialCase
+from backprop_check.core.losses import LOSSES
 
 from .helpers import small_config
 

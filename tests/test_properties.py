@@ -35,12 +35,12 @@ import numpy as np
 import pytest
 
 from backprop_check import ConfigError, check
-from backprop_check.backprop import Gradients, Steps, backward
-from backprop_check.checker import Checker
-from backprop_check.config import load_config
-from backprop_check.notation import quantity_symbol
-from backprop_check.perturbation import Target
-from backprop_check.report import CheckReport, QuantityCheck
+from backprop_check.core.backprop import Gradients, Steps, backward
+from backprop_check.core.notation import quantity_symbol
+from backprop_check.judge.checker import Checker
+from backprop_check.numeric.perturbation import Target
+from backprop_check.report.data import CheckReport, QuantityCheck
+from backprop_check.spec.config import load_config
 
 from .helpers import CONFIGS
 

@@ -11,10 +11,10 @@ import yaml
 from click.testing import CliRunner
 
 from backprop_check import ConfigError, assert_gradients_match, check
-from backprop_check.activations import ACTIVATIONS
 from backprop_check.cli import main
+from backprop_check.core.activations import ACTIVATIONS
 from backprop_check.errors import BackpropCheckError
-from backprop_check.runs import collect_configs
+from backprop_check.spec.runs import collect_configs
 
 from .helpers import CONFIGS, ROOT, small_config
 
@@ -215,7 +215,7 @@ def test_a_folder_with_one_broken_formula_exits_1_and_junit_names_it(tmp_path: P
 
 
 def test_ctrl_c_prints_what_was_checked_and_exits_130(monkeypatch) -> None:
-    from backprop_check import checker
+    from backprop_check.judge import checker
 
     real = checker.Checker._check_target
     calls = []

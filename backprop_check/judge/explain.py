@@ -1,0 +1,125 @@
+"""The equations a config's network is checked with, written out layer by layer.
+
+For each layer: how φ^j is computed (Eq. 1 at the output, with the seed's special case for the
+pairing when there is one; Eq. 2 below), then Eq. 3 and Eq. 4, each with its shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.backprop import SPECIAL_CASES
+from ..core.notation import superscript as sup
+from ..spec.config import Config
+
+__all__ = ["ExplainedLayer", "Line", "explain"]
+
+ACTIVATION_TITLES = {
+    "relu": "ReLU",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "linear": "linear",
+    "softmax": "softmax",
+}
+LOSS_TITLES = {
+    "mse": "mean squared error",
+    "binary_crossentropy": "binary cross-entropy",
+    "categorical_crossentropy": "categorical cross-entropy",
+}
+# Where the seed writes Eq. 2 out for an activation.
+_HIDDEN_SECTIONS = {"relu": "seed §3.1.2", "sigmoid": "seed §3.2.2"}
+_SPECIAL_NOTES = {
+    ("sigmoid", "binary_crossentropy"): "seed §3.2.1, sign fixed as in NOTES.md",
+    ("softmax", "categorical_crossentropy"): "seed §3.3.1",
+    ("relu", "mse"): "seed §3.1.1",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One equation: what it computes, how, where it comes from, and the result's shape."""
+
+    symbol: str
+    formula: str
+    source: str
+    shape: str
+
+
+@dataclass(frozen=True)
+class ExplainedLayer:
+    layer: int
+    units: int
+    activation: str
+    role: str
+    lines: tuple[Line, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "layer": self.layer,
+            "units": self.units,
+            "activation": self.activation,
+            "role": self.role,
+            "equations": [line.__dict__ for line in self.lines],
+        }
+
+
+def explain(config: Config) -> tuple[ExplainedLayer, ...]:
+    """The equations of every layer, from the output layer J down to layer 1."""
+    depth = len(config.layers)
+    sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    layers = []
+    for j in range(depth, 0, -1):
+        spec = config.layers[j - 1]
+        phi = _output_phi(config, j) if j == depth else _hidden_phi(config, j)
+        layers.append(
+            ExplainedLayer(
+                layer=j,
+                units=spec.units,
+                activation=spec.activation,
+                role="output" if j == depth else "hidden",
+                lines=(
+                    Line(f"φ{sup(j)}", phi[0], phi[1], f"batch × {sizes[j]}"),
+                    Line(
+                        f"∇W{sup(j)}",
+                        f"φ{sup(j)} (a{sup(j - 1)})ᵀ, averaged over the batch"
+                        + (" (a⁰ = x)" if j == 1 else ""),
+                        "Eq. 3",
+                        f"{sizes[j]} × {sizes[j - 1]}",
+                    ),
+                    Line(
+                        f"∇b{sup(j)}", f"φ{sup(j)}, averaged over the batch", "Eq. 4", str(sizes[j])
+                    ),
+                ),
+            )
+        )
+    return tuple(layers)
+
+
+def _output_phi(config: Config, j: int) -> tuple[str, str]:
+    activation, loss = config.layers[j - 1].activation, config.loss
+    pairing = f"{ACTIVATION_TITLES.get(activation, activation)} + {LOSS_TITLES.get(loss, loss)}"
+    special = SPECIAL_CASES.get((activation, loss))
+    if special is not None:
+        formula = special.formula.replace("a ", f"a{sup(j)} ").replace("z ", f"z{sup(j)} ")
+        formula = formula.replace("(y − a)", f"(y − a{sup(j)})")
+        return formula, f"{pairing}, Eq. 1, {_SPECIAL_NOTES[(activation, loss)]}"
+    gradient = config.loss_function().gradient_formula.replace("∇_a L = ", "")
+    if config.activation(activation).derivative is None:
+        return (
+            f"a{sup(j)} ∘ (g − a{sup(j)}·g) with g = ∇_a L = {gradient}",
+            f"{pairing}, Eq. 1 through the softmax Jacobian",
+        )
+    derivative = config.activation(activation).derivative_formula
+    return (
+        f"∇_a L ∘ σ'(z{sup(j)}) with ∇_a L = {gradient} and σ'(z) = {derivative}",
+        f"{pairing}, Eq. 1",
+    )
+
+
+def _hidden_phi(config: Config, j: int) -> tuple[str, str]:
+    activation = config.layers[j - 1].activation
+    derivative = config.activation(activation).derivative_formula
+    source = f"{ACTIVATION_TITLES.get(activation, activation)}, Eq. 2"
+    if activation in _HIDDEN_SECTIONS:
+        source += f", {_HIDDEN_SECTIONS[activation]}"
+    return f"(W{sup(j + 1)})ᵀ φ{sup(j + 1)} ∘ σ'(z{sup(j)}) with σ'(z) = {derivative}", source

@@ -1,0 +1,342 @@
+"""Your own equations: a Python file whose functions replace steps of the built-in backward.
+
+The file may define any of these, each on ONE sample with 1-D numpy arrays, in the seed's notation;
+the tool calls them for every sample of the batch and averages ∇W and ∇b over it:
+
+    activation_derivative(name, z)              σ'(z) for the activation called name  (§3)
+    loss_gradient(name, a, y)                   ∇_a L for the loss called name        (§3.x.1)
+    phi_output(z, a, y, activation, loss)       φ^J                                   (Eq. 1)
+    phi_hidden(w_next, phi_next, z, activation) φ^j                                   (Eq. 2)
+    grad_w(phi, a_prev)                         ∇_{W^j} L, (units_j, units_{j-1})     (Eq. 3)
+    grad_b(phi)                                 ∇_{b^j} L                             (Eq. 4)
+    backward(weights, biases, x, y)             (dWs, dbs) for the whole batch        (all)
+
+Whatever a function raises or returns wrongly (shape, type, NaN) becomes a HookError that names the
+function, the layer and what was expected, never a traceback from inside the tool.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..core.activations import Activation
+from ..core.backprop import Gradients, Steps
+from ..core.losses import Loss
+from ..core.notation import superscript as sup
+from ..errors import BackpropCheckError
+
+__all__ = ["HOOKS", "HookError", "UserCode", "load_user_code"]
+
+Array = np.ndarray
+
+# Hook name → (parameter count, what it computes, its equation).
+HOOKS: dict[str, tuple[int, str, str]] = {
+    "activation_derivative": (2, "σ'(z{j})", "§3"),
+    "loss_gradient": (3, "∇_a L", "Eq. 1"),
+    "phi_output": (5, "φ{j}", "Eq. 1"),
+    "phi_hidden": (4, "φ{j}", "Eq. 2"),
+    "grad_w": (2, "∇W{j}", "Eq. 3"),
+    "grad_b": (1, "∇b{j}", "Eq. 4"),
+    "backward": (4, "(dWs, dbs)", "Eq. 1–4"),
+}
+
+
+class HookError(BackpropCheckError):
+    """A function in the user's file failed or returned something unusable."""
+
+
+@dataclass(frozen=True)
+class UserCode:
+    """The hooks found in a user's file."""
+
+    path: Path
+    hooks: dict[str, Callable[..., Any]]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name in HOOKS if name in self.hooks)
+
+    def steps(self) -> Steps:
+        """The per-sample hooks as batch steps for :func:`backprop.backward`."""
+        wrapped = {
+            name: getattr(self, f"_{name}")
+            for name in ("activation_derivative", "loss_gradient", "phi_output", "phi_hidden")
+            if name in self.hooks
+        }
+        if "grad_w" in self.hooks:
+            wrapped["grad_w"] = self._grad_w
+        if "grad_b" in self.hooks:
+            wrapped["grad_b"] = self._grad_b
+        return Steps(**wrapped)
+
+    def sources(self, quantity: str, layer: int, depth: int) -> tuple[str, ...]:
+        """Which of the user's functions computed this row directly."""
+        if "backward" in self.hooks:
+            return ("backward",) if quantity != "phi" else ()
+        if quantity == "W":
+            return ("grad_w",) if "grad_w" in self.hooks else ()
+        if quantity == "b":
+            return ("grad_b",) if "grad_b" in self.hooks else ()
+        if layer == depth and "phi_output" in self.hooks:
+            return ("phi_output",)
+        if layer < depth and "phi_hidden" in self.hooks:
+            return ("phi_hidden",)
+        candidates = (
+            ("loss_gradient", "activation_derivative")
+            if layer == depth
+            else ("activation_derivative",)
+        )
+        return tuple(name for name in candidates if name in self.hooks)
+
+    # ------------------------------------------------------------------ per-sample wrappers
+
+    def _activation_derivative(self, activation: Activation, z: Array, *, layer: int) -> Array:
+        return self._map(
+            "activation_derivative", layer, z.shape[1:], z.shape[0],
+            lambda s: (activation.name, z[s].copy()),
+        )  # fmt: skip
+
+    def _loss_gradient(self, loss: Loss, a: Array, y: Array, *, layer: int) -> Array:
+        return self._map(
+            "loss_gradient", layer, a.shape[1:], a.shape[0],
+            lambda s: (loss.name, a[s].copy(), y[s].copy()),
+        )  # fmt: skip
+
+    def _phi_output(
+        self, z: Array, a: Array, y: Array, activation: Activation, loss: Loss, *, layer: int
+    ) -> Array:
+        return self._map(
+            "phi_output", layer, z.shape[1:], z.shape[0],
+            lambda s: (z[s].copy(), a[s].copy(), y[s].copy(), activation.name, loss.name),
+        )  # fmt: skip
+
+    def _phi_hidden(
+        self, w_next: Array, phi_next: Array, z: Array, activation: Activation, *, layer: int
+    ) -> Array:
+        return self._map(
+            "phi_hidden", layer, z.shape[1:], z.shape[0],
+            lambda s: (w_next.copy(), phi_next[s].copy(), z[s].copy(), activation.name),
+        )  # fmt: skip
+
+    def _grad_w(self, phi: Array, a_prev: Array, *, layer: int) -> Array:
+        per_sample = self._map(
+            "grad_w", layer, (phi.shape[1], a_prev.shape[1]), phi.shape[0],
+            lambda s: (phi[s].copy(), a_prev[s].copy()),
+        )  # fmt: skip
+        return per_sample.mean(axis=0)
+
+    def _grad_b(self, phi: Array, *, layer: int) -> Array:
+        per_sample = self._map(
+            "grad_b", layer, phi.shape[1:], phi.shape[0], lambda s: (phi[s].copy(),)
+        )
+        return per_sample.mean(axis=0)
+
+    def _map(
+        self,
+        name: str,
+        layer: int,
+        shape: tuple[int, ...],
+        samples: int,
+        arguments: Callable[[int], tuple[Any, ...]],
+    ) -> Array:
+        """Call a hook once per sample, check each result, stack them into a batch."""
+        rows = []
+        for sample in range(samples):
+            result = self._call(name, layer, arguments(sample), sample=sample)
+            rows.append(self._checked(result, name, layer, shape, sample=sample))
+        return np.stack(rows)
+
+    # ------------------------------------------------------------------ whole backward
+
+    def backward(
+        self, weights: Sequence[Array], biases: Sequence[Array], x: Array, y: Array
+    ) -> Gradients:
+        """The user's own backward: ∇W and ∇b of every layer for the whole batch; no φ."""
+        result = self._call(
+            "backward",
+            None,
+            ([w.copy() for w in weights], [b.copy() for b in biases], x.copy(), y.copy()),
+        )
+        depth = len(weights)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise self._error("backward", None, "returned something other than a pair (dWs, dbs)")
+        dws, dbs = result
+        for kind, found in (("dWs", dws), ("dbs", dbs)):
+            if not isinstance(found, (tuple, list)) or len(found) != depth:
+                raise self._error(
+                    "backward",
+                    None,
+                    f"returned {kind} that is not a list of {depth} arrays, one per layer",
+                )
+        return Gradients(
+            phis=None,
+            dW=tuple(
+                self._checked(d, "backward", j, w.shape, what=f"dWs[{j - 1}] (∇W{sup(j)})")
+                for j, (d, w) in enumerate(zip(dws, weights, strict=True), start=1)
+            ),
+            db=tuple(
+                self._checked(d, "backward", j, b.shape, what=f"dbs[{j - 1}] (∇b{sup(j)})")
+                for j, (d, b) in enumerate(zip(dbs, biases, strict=True), start=1)
+            ),
+        )
+
+    # ------------------------------------------------------------------ checks and errors
+
+    def _call(
+        self, name: str, layer: int | None, arguments: tuple[Any, ...], *, sample: int | None = None
+    ) -> Any:
+        try:
+            return self.hooks[name](*arguments)
+        except Exception as error:  # the user's code may raise anything
+            raise self._error(
+                name, layer, f"raised {_describe_exception(error, self.path)}", sample=sample
+            ) from None
+
+    def _checked(
+        self,
+        value: Any,
+        name: str,
+        layer: int | None,
+        shape: tuple[int, ...],
+        *,
+        sample: int | None = None,
+        what: str = "its result",
+    ) -> Array:
+        try:
+            array = np.asarray(value)
+        except Exception:  # a ragged list and the like
+            array = np.asarray(None)
+        if array.dtype.kind not in "biuf":
+            raise self._error(
+                name, layer,
+                f"returned {type(value).__name__} where {what} should be a numpy array of numbers "
+                f"of shape {_shape(shape)}",
+                sample=sample,
+            )  # fmt: skip
+        if array.shape != shape:
+            # Column or row vectors as the seed writes them are fine; other shapes are not.
+            if len(shape) == 1 and array.size == shape[0] and array.ndim == 2 and 1 in array.shape:
+                array = array.reshape(shape)
+            else:
+                raise self._error(
+                    name, layer,
+                    f"returned shape {_shape(array.shape)} where {what} should have shape "
+                    f"{_shape(shape)}",
+                    sample=sample,
+                )  # fmt: skip
+        if not np.all(np.isfinite(array)):
+            raise self._error(name, layer, f"returned NaN or infinity in {what}", sample=sample)
+        return array.astype(np.float64, copy=False)
+
+    def _error(
+        self, name: str, layer: int | None, problem: str, *, sample: int | None = None
+    ) -> HookError:
+        _, computes, equation = HOOKS[name]
+        what = computes.format(j=sup(layer) if layer is not None else "ʲ")
+        where = f" at layer {layer}" if layer is not None else ""
+        which = f", sample {sample}" if sample is not None else ""
+        return HookError(f"{self.path}: {name} ({equation}, {what}{where}{which}) {problem}.")
+
+
+def load_user_code(path: str | Path) -> UserCode:
+    """Import the user's file and collect the hooks it defines."""
+    path = Path(path)
+    if not path.is_file():
+        raise HookError(f"{path}: no such file; --impl expects a Python file with your equations.")
+    module = _import(path)
+    hooks: dict[str, Callable[..., Any]] = {}
+    for name, (count, computes, equation) in HOOKS.items():
+        function = getattr(module, name, None)
+        if function is None:
+            continue
+        if not callable(function):
+            what = computes.format(j="ʲ")
+            raise HookError(
+                f"{path}: {name} is not a function; it should compute {what} ({equation})."
+            )
+        _check_signature(path, name, function, count)
+        hooks[name] = function
+    if not hooks:
+        raise HookError(
+            f"{path}: defines none of the functions bpcheck looks for: {', '.join(HOOKS)}."
+        )
+    if "backward" in hooks and len(hooks) > 1:
+        others = ", ".join(name for name in hooks if name != "backward")
+        raise HookError(
+            f"{path}: defines backward and also {others}; backward replaces every step, so define "
+            "either backward alone or the separate steps."
+        )
+    return UserCode(path=path, hooks=hooks)
+
+
+def _import(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bpcheck_user_{abs(hash(path.resolve()))}", path)
+    if spec is None or spec.loader is None:
+        raise HookError(f"{path}: cannot be imported as a Python file.")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise HookError(
+            f"{path}, line {error.lineno}: is not valid Python ({error.msg})."
+        ) from None
+    except Exception as error:  # whatever the user's module does at import time
+        raise HookError(
+            f"{path}: importing it raised {_describe_exception(error, path)}."
+        ) from None
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
+
+
+def _check_signature(path: Path, name: str, function: Callable[..., Any], count: int) -> None:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return
+    if any(p.kind in (p.VAR_POSITIONAL,) for p in parameters):
+        return
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if not len(required) <= count <= len(positional):
+        expected = ", ".join(_PARAMETERS[name])
+        plural = "s" if len(positional) != 1 else ""
+        raise HookError(
+            f"{path}: {name} takes {len(positional)} argument{plural}; "
+            f"bpcheck calls it as {name}({expected})."
+        )
+
+
+_PARAMETERS = {
+    "activation_derivative": ("name", "z"),
+    "loss_gradient": ("name", "a", "y"),
+    "phi_output": ("z", "a", "y", "activation", "loss"),
+    "phi_hidden": ("w_next", "phi_next", "z", "activation"),
+    "grad_w": ("phi", "a_prev"),
+    "grad_b": ("phi",),
+    "backward": ("weights", "biases", "x", "y"),
+}
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(extent) for extent in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _describe_exception(error: BaseException, path: Path) -> str:
+    """'ValueError: message (line 12)', with the line in the user's file where it happened."""
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno
+    text = f"{type(error).__name__}: {error}".rstrip(": ")
+    return f"{text} (line {line})" if line is not None else text

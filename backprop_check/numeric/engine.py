@@ -1,0 +1,316 @@
+"""Exact loss changes for one-at-a-time perturbations, computed many at a time.
+
+Perturbing W^j[i,k] by h moves only unit i of z^j, by h·a^{j-1}_k in each sample (b^j[i]: by h;
+z^j[s,i] for φ: by h in sample s alone). So a^j changes in one unit, by Δa per sample, and every
+later layer sees a rank-1 change. The engine turns each (perturbation, sample) pair whose Δa is not
+zero into one "row" and pushes all rows of a chunk through the rest of the network together.
+Samples whose Δa is zero (a dead ReLU stays dead) are skipped: their loss does not change.
+
+Through hidden layers that are piecewise linear (ReLU, linear) the change stays exactly linear as
+long as no unit changes side, so z^m moves by Δa·G[s, i] with G the product of the layers in
+between; rows that could make some unit change side are sent through the plain layer-by-layer
+forward instead. Both are the same forward pass, so results agree with perturbing one parameter at
+a time and recomputing everything, to rounding. Which ReLUs changed side (kinks) falls out of the
+same pass.
+
+Results are loss changes L(θ + h e) − L(θ): the finite-difference formulas only combine such
+differences, and summing per-sample changes avoids cancelling the unchanged samples' losses.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.network import Network
+from .perturbation import Target
+
+__all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
+
+Array = np.ndarray
+
+DEFAULT_MAX_MEMORY = 512 * 2**20
+# Rows handled per step: large enough that numpy's per-call overhead vanishes, small enough
+# that the temporaries stay in cache.
+_ROWS_PER_STEP = 1 << 16
+# Arrays alive at once per element of an (elements × samples) or (rows × units) block, with
+# headroom; complex steps need 16 bytes per number.
+_TEMPORARIES = 8
+_BYTES = 16
+_PIECEWISE_LINEAR = frozenset({"relu", "linear"})
+
+
+@dataclass(frozen=True)
+class LossChanges:
+    """Per perturbed element: the loss change, and whether some ReLU changed side."""
+
+    changes: Array
+    kinks: Array
+
+
+@dataclass(frozen=True)
+class _Chain:
+    """How a change of a^j reaches z^m linearly: Δz^m = Δa · gain[:, s, i] (gain (n_m, B, n_j)).
+
+    ``up`` and ``down`` bound |Δa| for rising and falling Δa: beyond them some unit in between
+    might change side, and the row takes the plain layer-by-layer path instead.
+    """
+
+    end: int
+    gain: Array | None  # None when end == j + 1: the gain is W^{j+1}[:, i] for every sample
+    up: Array | None
+    down: Array | None
+
+
+class PerturbationEngine:
+    """Loss changes of a network on one batch for perturbations of W, b and z, in batches."""
+
+    def __init__(
+        self, network: Network, x: Array, y: Array, *, max_memory: int = DEFAULT_MAX_MEMORY
+    ) -> None:
+        self.network = network
+        self.x = x
+        self.y = y
+        self.max_memory = max_memory
+        self.trace = network.forward(x)
+        self.sample_losses = network.sample_losses(self.trace.zs[-1], self.trace.activations[-1], y)
+        # Rows are stored unit-major, (units, rows): numpy then reduces over units (softmax,
+        # log-sum-exp, the loss sum) along the long axis, several times faster for narrow layers.
+        self._z_by_unit = [np.ascontiguousarray(z.T) for z in self.trace.zs]
+        self._a_by_unit = [np.ascontiguousarray(a.T) for a in self.trace.activations]
+        self._y_by_unit = np.ascontiguousarray(y.T)
+        self._chains: dict[int, _Chain] = {}
+        self._chains_lock = threading.Lock()
+
+    @property
+    def batch_size(self) -> int:
+        return self.x.shape[0]
+
+    def shape(self, target: Target) -> tuple[int, ...]:
+        """The shape of the perturbed tensor."""
+        if target.quantity == "phi":
+            return self.trace.z(target.layer).shape
+        if target.quantity == "W":
+            return self.network.W(target.layer).shape
+        return self.network.b(target.layer).shape
+
+    def chunk_size(self, target: Target) -> int:
+        """Elements per call of :meth:`loss_changes` that keep temporaries within the budget."""
+        samples_per_element = 1 if target.quantity == "phi" else self.batch_size
+        per_element = samples_per_element * _BYTES * _TEMPORARIES
+        return max(1, min(self.max_memory // 2 // per_element, 1 << 20))
+
+    def _rows_per_step(self, layer: int) -> int:
+        """Rows pushed through the network at once: the other half of the memory budget."""
+        depth = self.network.depth
+        widest = max(self.trace.z(k).shape[1] for k in range(min(layer + 1, depth), depth + 1))
+        per_row = widest * _BYTES * _TEMPORARIES
+        return max(1, min(self.max_memory // 2 // per_row, _ROWS_PER_STEP))
+
+    # ------------------------------------------------------------------ element perturbations
+
+    def loss_changes(self, target: Target, step: complex, elements: Array) -> LossChanges:
+        """L(θ + step·e) − L(θ) for each flat element index e of the target, one at a time.
+
+        For W and b, L is the batch mean; for φ (a perturbation of z^j[s, i]) it is L_s.
+        """
+        elements = np.asarray(elements, dtype=np.intp)
+        j = target.layer
+        z_by_unit = self._z_by_unit[j - 1]
+        if target.quantity == "phi":
+            samples, units = np.divmod(elements, z_by_unit.shape[0])
+            columns = (
+                z_by_unit[units, samples][:, None],
+                self._a_by_unit[j][units, samples][:, None],
+            )
+            deltas = np.full((elements.size, 1), step)
+            changes, kinks = self._column_changes(j, units, columns, deltas, samples=samples)
+            return LossChanges(changes=changes, kinks=kinks)
+        if target.quantity == "W":
+            units, inputs = np.divmod(elements, self.network.W(j).shape[1])
+            deltas = step * self._a_by_unit[j - 1][inputs]
+        else:
+            units = elements
+            deltas = np.full((elements.size, self.batch_size), step)
+        columns = (z_by_unit[units], self._a_by_unit[j][units])
+        changes, kinks = self._column_changes(j, units, columns, deltas, samples=None)
+        return LossChanges(changes=changes / self.batch_size, kinks=kinks)
+
+    def _column_changes(
+        self,
+        j: int,
+        units: Array,
+        columns: tuple[Array, Array],
+        deltas: Array,
+        *,
+        samples: Array | None,
+    ) -> tuple[Array, Array]:
+        """Per element e: Σ over its samples of ΔL_s when z^j[s, units[e]] moves by deltas[e].
+
+        ``columns`` holds z^j and a^j of each element's unit, one column per sample 0…B−1, or,
+        when ``samples`` is given, a single column for the sample samples[e].
+        """
+        z_columns, a_columns = columns
+        elements, width = z_columns.shape
+        kinks = np.zeros(elements, dtype=bool)
+        hidden = j < self.network.depth
+        if hidden:
+            activation = self.network.activation(j)
+            moved = z_columns + deltas
+            moves = activation.value(moved) - a_columns
+            if activation.kinks:
+                kinks |= np.any((moved.real > 0) != (z_columns > 0), axis=1)
+        else:
+            moves = deltas
+        live = np.flatnonzero(moves)
+        element_rows, column_rows = np.divmod(live, width)
+        sample_rows = column_rows if samples is None else samples[element_rows]
+        unit_rows = units[element_rows]
+        moves = moves.ravel()[live]
+        changes = np.zeros(elements, dtype=np.result_type(deltas, z_columns))
+        step = self._rows_per_step(j)
+        for start in range(0, live.size, step):
+            rows = slice(start, start + step)
+            if hidden:
+                row_changes, row_kinks = self._propagate(
+                    j, unit_rows[rows], sample_rows[rows], moves[rows]
+                )
+            else:
+                z_rows = self._z_by_unit[j - 1][:, sample_rows[rows]].astype(changes.dtype)
+                z_rows[unit_rows[rows], np.arange(z_rows.shape[1])] += moves[rows]
+                row_changes, row_kinks = self._forward_rows(j, z_rows, sample_rows[rows])
+            _accumulate(changes, element_rows[rows], row_changes)
+            kinks[element_rows[rows][row_kinks]] = True
+        return changes, kinks
+
+    def _propagate(
+        self, j: int, units: Array, samples: Array, delta_a: Array
+    ) -> tuple[Array, Array]:
+        """Rows with a^j[s, i] moved by Δa: their per-sample loss changes and kink flags."""
+        chain = self._chain(j)
+        if chain.up is None or chain.down is None:
+            return self._forward_linear(chain, j, units, samples, delta_a)
+        rise = delta_a.real
+        plain = (rise >= chain.up[samples, units]) | (-rise >= chain.down[samples, units])
+        if not plain.any():
+            return self._forward_linear(chain, j, units, samples, delta_a)
+        weights_in = self.network.W(j + 1)
+        changes = np.empty(delta_a.shape, dtype=np.result_type(delta_a, weights_in))
+        kinks = np.zeros(delta_a.shape, dtype=bool)
+        linear = ~plain
+        changes[linear], kinks[linear] = self._forward_linear(
+            chain, j, units[linear], samples[linear], delta_a[linear]
+        )
+        z_next = (
+            self._z_by_unit[j][:, samples[plain]] + weights_in[:, units[plain]] * delta_a[plain]
+        )
+        changes[plain], kinks[plain] = self._forward_rows(j + 1, z_next, samples[plain])
+        return changes, kinks
+
+    def _forward_linear(
+        self, chain: _Chain, j: int, units: Array, samples: Array, delta_a: Array
+    ) -> tuple[Array, Array]:
+        """Rows whose change reaches z^m linearly: z^m + Δa·gain, then the rest of the pass."""
+        gain = (
+            self.network.W(j + 1)[:, units] if chain.gain is None else chain.gain[:, samples, units]
+        )
+        z_end = self._z_by_unit[chain.end - 1][:, samples] + gain * delta_a
+        return self._forward_rows(chain.end, z_end, samples)
+
+    def _forward_rows(self, layer: int, z: Array, samples: Array) -> tuple[Array, Array]:
+        """Finish the forward pass from a moved z^layer given unit-major, (units, rows)."""
+        network = self.network
+        kinks = np.zeros(z.shape[1], dtype=bool)
+        a = None
+        for k in range(layer, network.depth + 1):
+            activation = network.activation(k)
+            if activation.kinks:
+                kinks |= np.any((z.real > 0) != (self._z_by_unit[k - 1][:, samples] > 0), axis=0)
+            if k < network.depth:
+                a = activation.value(z.T).T
+                z = network.W(k + 1) @ a + network.b(k + 1)[:, None]
+        # The output's activations are left to the loss, which may need only their logs.
+        losses = network.sample_losses(z.T, None, self._y_by_unit[:, samples].T)
+        return losses - self.sample_losses[samples], kinks
+
+    def _chain(self, j: int) -> _Chain:
+        """The linear stretch after layer j, cached: through hidden ReLU/linear layers."""
+        with self._chains_lock:
+            if j not in self._chains:
+                self._chains[j] = self._build_chain(j)
+            return self._chains[j]
+
+    def _build_chain(self, j: int) -> _Chain:
+        network, trace = self.network, self.trace
+        batch, width = trace.z(j).shape
+        gain: Array | None = None
+        up = down = None
+        end = j + 1
+        while end < network.depth and network.activation(end).name in _PIECEWISE_LINEAR:
+            if batch * width * trace.z(end + 1).shape[1] * 8 * 4 > self.max_memory:
+                break
+            current = (
+                np.broadcast_to(network.W(end).T, (batch, *network.W(end).T.shape))
+                if gain is None
+                else gain
+            )
+            if network.activation(end).kinks:
+                rise_limit, fall_limit = _side_limits(trace.z(end), current)
+                up = rise_limit if up is None else np.minimum(up, rise_limit)
+                down = fall_limit if down is None else np.minimum(down, fall_limit)
+            slope = network.activation(end).derivative(trace.z(end))
+            gain = (current * slope[:, None, :]) @ network.W(end + 1).T
+            end += 1
+        if gain is not None:
+            gain = np.ascontiguousarray(gain.transpose(2, 0, 1))
+        return _Chain(end=end, gain=gain, up=up, down=down)
+
+    # ------------------------------------------------------------------ directions
+
+    def direction_changes(self, target: Target, step: complex, directions: Array) -> Array:
+        """L(θ + step·v) − L(θ) for each direction v (directions[k] has the target's shape)."""
+        j = target.layer
+        batch = self.batch_size
+        if target.quantity == "W":
+            moves = step * np.matmul(self.trace.a(j - 1), directions.transpose(0, 2, 1))
+        elif target.quantity == "b":
+            moves = step * np.repeat(directions[:, None, :], batch, axis=1)
+        else:
+            moves = step * directions
+        changes = np.empty(directions.shape[0], dtype=np.result_type(moves, self.trace.z(j)))
+        samples = np.arange(batch)
+        for index, move in enumerate(moves):
+            moved = np.ascontiguousarray((self.trace.z(j) + move).T)
+            row_changes, _ = self._forward_rows(j, moved, samples)
+            changes[index] = row_changes.sum()
+        return changes if target.quantity == "phi" else changes / batch
+
+
+def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
+    """Per (sample, unit i): the |Δa| at which z + Δa·gain[s, i] could first change side.
+
+    A unit above zero changes side when pushed down to 0; one at or below zero when pushed above.
+    The first array is for rising Δa, the second for falling Δa.
+    """
+    distance = np.abs(z)[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = distance / np.abs(gain)
+    pushes_up = gain > 0
+    above = (z > 0)[:, None, :]
+    rising_crosses = np.where(above, ~pushes_up & (gain != 0), pushes_up)
+    falling_crosses = np.where(above, pushes_up, ~pushes_up & (gain != 0))
+    rise_limit = np.min(np.where(rising_crosses, reach, np.inf), axis=2)
+    fall_limit = np.min(np.where(falling_crosses, reach, np.inf), axis=2)
+    return rise_limit, fall_limit
+
+
+def _accumulate(totals: Array, indices: Array, values: Array) -> None:
+    """totals[indices] += values, with repeated indices adding up (bincount is the fast way)."""
+    size = totals.size
+    if np.iscomplexobj(values):
+        totals += np.bincount(indices, weights=values.real, minlength=size)
+        totals += 1j * np.bincount(indices, weights=values.imag, minlength=size)
+    else:
+        totals += np.bincount(indices, weights=values, minlength=size)

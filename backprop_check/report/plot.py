@@ -1,0 +1,77 @@
+"""A PNG of a sweep: the V of max relative error against the step, one line per row."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..errors import BackpropCheckError
+from ..judge.sweep import SweepReport, format_step
+
+__all__ = ["write_sweep_plot"]
+
+# A log axis cannot show 0; an exact match is drawn at this floor instead, below anything a
+# float64 difference quotient can reach, so it reads as "as good as it gets".
+_FLOOR = 1e-17
+
+
+def write_sweep_plot(report: SweepReport, path: Path) -> None:
+    """Draw ``report`` as a log-log PNG at ``path``; eps increases to the right."""
+    try:
+        # This form looks the package up as well, so a missing or blocked matplotlib fails here
+        # even when matplotlib.figure is already loaded.
+        import matplotlib.figure
+    except ImportError:
+        raise BackpropCheckError(
+            "--plot needs matplotlib: pip install 'backprop_check[plot]'"
+        ) from None
+    # A bare Figure renders with Agg on savefig, without pyplot's global state or backend choice,
+    # so a caller's interactive backend is left alone and nothing needs closing.
+    figure = matplotlib.figure.Figure(figsize=(8, 5), layout="constrained")
+    axes = figure.add_subplot()
+    steps = list(report.steps)
+    for row in report.rows:
+        axes.plot(
+            steps,
+            [_drawable(error) for error in row.max_rel_errors],
+            marker="o",
+            markersize=4,
+            label=f"{row.symbol} (Eq. {row.equation})",
+        )
+    axes.axhline(
+        report.rtol,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"rtol = {format_step(report.rtol)}",
+    )
+    axes.axvline(
+        report.recommended_eps,
+        color="tab:green",
+        linestyle=":",
+        linewidth=1.5,
+        label=f"recommended ε = {format_step(report.recommended_eps)}",
+    )
+    axes.axvline(
+        report.configured_eps,
+        color="tab:red",
+        linestyle=":",
+        linewidth=1.5,
+        label=f"configured ε = {format_step(report.configured_eps)}",
+    )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("step ε (increasing →)")
+    axes.set_ylabel("max relative error")
+    axes.set_title(f"{Path(report.config).name} · {report.method}: error against step")
+    axes.grid(True, which="major", alpha=0.3)
+    axes.legend(fontsize="small", ncols=2)
+    figure.savefig(path, format="png", dpi=120)
+
+
+def _drawable(error: float) -> float:
+    # Zero goes to the floor; inf and NaN become NaN, a gap in the line: drawn at the floor, an
+    # infinitely wrong estimate would look like a perfect one.
+    if not math.isfinite(error):
+        return math.nan
+    return max(error, _FLOOR)

@@ -1,0 +1,95 @@
+"""Each activation's value and derivative, checked against central differences and closed forms."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from backprop_check.core.activations import ACTIVATIONS, get_activation
+
+ELEMENTWISE = sorted(name for name, act in ACTIVATIONS.items() if act.derivative is not None)
+
+
+def _numeric_derivative(function, z: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    return (function(z + eps) - function(z - eps)) / (2 * eps)
+
+
+def _derivative_agrees(activation, z: np.ndarray) -> bool:
+    return np.allclose(
+        activation.derivative(z), _numeric_derivative(activation.value, z), atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_derivative_matches_finite_differences(name: str, rng: np.random.Generator) -> None:
+    z = rng.standard_normal((4, 7)) * 3
+    z = z[np.abs(z) > 1e-3].reshape(-1)  # keep clear of ReLU's kink at 0
+    assert _derivative_agrees(get_activation(name), z)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_a_wrong_derivative_is_detected(name: str, rng: np.random.Generator) -> None:
+    activation = get_activation(name)
+    broken = dataclasses.replace(activation, derivative=lambda z: 1.1 * activation.derivative(z))
+    z = rng.standard_normal(20) + 0.5  # some positive entries, so ReLU' is non-zero somewhere
+    assert not _derivative_agrees(broken, z)
+
+
+def test_values_match_their_textbook_definitions(rng: np.random.Generator) -> None:
+    z = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(get_activation("relu").value(z), np.maximum(z, 0))
+    np.testing.assert_allclose(get_activation("sigmoid").value(z), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(get_activation("tanh").value(z), np.tanh(z))
+    np.testing.assert_array_equal(get_activation("linear").value(z), z)
+    expected = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(get_activation("softmax").value(z), expected)
+
+
+def test_relu_derivative_is_zero_at_zero_as_the_seed_defines() -> None:
+    z = np.array([-1.0, 0.0, 1e-300, 2.0])
+    np.testing.assert_array_equal(get_activation("relu").derivative(z), [0, 0, 1, 1])
+
+
+def test_softmax_jacobian_product_matches_finite_differences(rng: np.random.Generator) -> None:
+    from backprop_check.core.backprop import phi_output_softmax
+
+    softmax = get_activation("softmax").value
+    z, g = rng.standard_normal(5), rng.standard_normal(5)
+    numeric = np.array(
+        [
+            np.dot(g, _numeric_derivative(lambda t, i=i: softmax(z + t * np.eye(5)[i]), 0.0))
+            for i in range(5)
+        ]
+    )
+    np.testing.assert_allclose(phi_output_softmax(g, softmax(z)), numeric, atol=1e-9)
+
+
+def test_sigmoid_and_softmax_are_stable_at_extreme_inputs() -> None:
+    z = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
+    sigmoid = get_activation("sigmoid")
+    s = sigmoid.value(z)
+    assert np.all(np.isfinite(s))
+    assert s[0, 0] == 0.0
+    assert s[0, -1] == 1.0
+    np.testing.assert_allclose(sigmoid.log_value(z)[0, [0, -1]], [-1000.0, 0.0])
+    np.testing.assert_allclose(sigmoid.log_one_minus_value(z)[0, [0, -1]], [0.0, -1000.0])
+    softmax = get_activation("softmax")
+    p = softmax.value(z)
+    np.testing.assert_allclose(p.sum(), 1.0)
+    np.testing.assert_allclose(softmax.log_value(z)[0, 0], -2000.0)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_complex_inputs_give_the_derivative_in_the_imaginary_part(
+    name: str, rng: np.random.Generator
+) -> None:
+    activation = get_activation(name)
+    z = rng.standard_normal((2, 4)) + 0.3
+    h = 1e-20
+    imaginary = activation.value(z + 1j * h * np.eye(4)[1]).imag / h
+    eps = 1e-6
+    step = eps * np.eye(4)[1]
+    central = (activation.value(z + step) - activation.value(z - step)) / (2 * eps)
+    np.testing.assert_allclose(imaginary, central, atol=1e-8)

@@ -1,0 +1,106 @@
+"""Each loss's gradient ∇_a L against central differences; aliases; stable logs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from backprop_check.core.activations import get_activation
+from backprop_check.core.losses import (
+    LOSS_ALIASES,
+    LOSSES,
+    NetworkOutput,
+    canonical_loss_name,
+    get_loss,
+)
+
+
+def _labels(name: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    if name == "categorical_crossentropy":
+        return np.eye(shape[1])[rng.integers(0, shape[1], shape[0])]
+    if name == "binary_crossentropy":
+        return rng.integers(0, 2, shape).astype(float)
+    return rng.standard_normal(shape)
+
+
+def _numeric_gradient(loss, a: np.ndarray, y: np.ndarray, eps: float = 1e-7) -> np.ndarray:
+    identity = get_activation("linear")  # feed a directly, logs taken of a
+    gradient = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[index] = eps
+        plus = loss.value(NetworkOutput(a + step, a + step, identity), y)
+        minus = loss.value(NetworkOutput(a - step, a - step, identity), y)
+        gradient[index] = (plus - minus)[index[0]] / (2 * eps)
+    return gradient
+
+
+def _gradient_agrees(loss, a, y) -> bool:
+    return np.allclose(loss.gradient(a, y), _numeric_gradient(loss, a, y), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_gradient_matches_finite_differences(name: str, rng: np.random.Generator) -> None:
+    a = rng.uniform(0.05, 0.95, (3, 4))
+    assert _gradient_agrees(get_loss(name), a, _labels(name, rng, a.shape))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_a_wrong_gradient_is_detected(name: str, rng: np.random.Generator) -> None:
+    loss = get_loss(name)
+    broken = dataclasses.replace(loss, gradient=lambda a, y: 0.5 * loss.gradient(a, y))
+    a = rng.uniform(0.05, 0.95, (3, 4))
+    assert not _gradient_agrees(broken, a, _labels(name, rng, a.shape))
+
+
+def test_the_seed_bce_sign_typo_is_wrong(rng: np.random.Generator) -> None:
+    """NOTES.md: the seed prints −y/ŷ − (1−y)/(1−ŷ); finite differences reject it."""
+    loss = get_loss("bce")
+    seed_version = dataclasses.replace(loss, gradient=lambda a, y: -y / a - (1 - y) / (1 - a))
+    a = rng.uniform(0.05, 0.95, (3, 4))
+    y = _labels("binary_crossentropy", rng, a.shape)
+    assert _gradient_agrees(loss, a, y)
+    assert not _gradient_agrees(seed_version, a, y)
+
+
+def test_losses_average_as_the_issue_defines(rng: np.random.Generator) -> None:
+    a = rng.uniform(0.1, 0.9, (2, 3))
+    y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    linear = get_activation("linear")
+    out = NetworkOutput(a, a, linear)
+    np.testing.assert_allclose(get_loss("mse").value(out, y), ((y - a) ** 2).mean(axis=1))
+    np.testing.assert_allclose(
+        get_loss("bce").value(out, y), (-y * np.log(a) - (1 - y) * np.log(1 - a)).sum(axis=1)
+    )
+    np.testing.assert_allclose(get_loss("cce").value(out, y), -(y * np.log(a)).sum(axis=1))
+
+
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("mean_squared_error", "mse"),
+        ("MSE", "mse"),
+        ("bce", "binary_crossentropy"),
+        ("binary-crossentropy", "binary_crossentropy"),
+        ("cce", "categorical_crossentropy"),
+        ("categorical_cross_entropy", "categorical_crossentropy"),
+    ],
+)
+def test_aliases(alias: str, canonical: str) -> None:
+    assert canonical_loss_name(alias) == canonical
+    assert get_loss(alias).name == canonical
+
+
+def test_every_alias_points_at_a_registered_loss() -> None:
+    assert set(LOSS_ALIASES.values()) <= set(LOSSES)
+    assert canonical_loss_name("hinge") is None
+
+
+def test_bce_from_saturated_logits_stays_finite() -> None:
+    sigmoid = get_activation("sigmoid")
+    z = np.array([[-40.0, 40.0]])
+    out = NetworkOutput(z, sigmoid.value(z), sigmoid)
+    y = np.array([[1.0, 0.0]])  # both maximally wrong
+    np.testing.assert_allclose(get_loss("bce").value(out, y), [80.0], rtol=1e-12)

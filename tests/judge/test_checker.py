@@ -1,0 +1,542 @@
+"""The whole check: shipped configs pass, and every kind of broken equation is caught and named."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import backprop_check
+from backprop_check import ConfigError, check
+from backprop_check.core import backprop
+from backprop_check.core.activations import ACTIVATIONS
+from backprop_check.core.backprop import SPECIAL_CASES, SpecialCase
+from backprop_check.core.losses import LOSSES
+from backprop_check.judge import checker
+from backprop_check.judge.checker import Checker
+from backprop_check.numeric.perturbation import Target
+from backprop_check.report.data import ProgressEvent
+from backprop_check.spec.config import load_config
+
+from ..helpers import COMPLEX_STEP_CONFIGS, CONFIGS, small_config, square_config
+
+
+def _failing(report) -> list[tuple[int, str]]:
+    """Failing (layer, quantity) pairs from the output layer down, as the diagnosis reads them."""
+    return [
+        (c.layer, c.quantity)
+        for layer in reversed(report.layers)
+        for c in layer.checks
+        if not c.passed
+    ]
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_config_passes(path) -> None:
+    report = check(path)
+    assert report.passed, report.diagnosis
+    assert report.diagnosis.startswith("All ")
+
+
+def test_report_covers_every_layer_and_quantity() -> None:
+    report = check(small_config())
+    assert [(c.layer, c.quantity, c.equation) for c in report.checks] == [
+        (1, "phi", 2), (1, "W", 3), (1, "b", 4),
+        (2, "phi", 2), (2, "W", 3), (2, "b", 4),
+        (3, "phi", 1), (3, "W", 3), (3, "b", 4),
+    ]  # fmt: skip
+    assert [c.comparison.shape for c in report.checks[:3]] == [(5, 6), (6, 4), (6,)]
+    assert report.loss == "categorical_crossentropy"
+    assert report.method == "central"
+
+
+def test_same_seed_same_numbers_and_overrides_apply() -> None:
+    first, second = check(small_config()), check(small_config())
+    assert first.to_dict() == second.to_dict()
+    other = check(small_config(), seed=8, batch_size=2, eps=1e-5, rtol=1e-4, atol=1e-7)
+    assert (other.seed, other.batch_size, other.eps, other.rtol, other.atol) == (
+        8,
+        2,
+        1e-5,
+        1e-4,
+        1e-7,
+    )
+    assert other.loss_value != first.loss_value
+
+
+# --------------------------------------------------------------------------- broken equations
+
+
+def _broken_derivative(monkeypatch, name: str, derivative) -> None:
+    monkeypatch.setitem(
+        ACTIVATIONS, name, dataclasses.replace(ACTIVATIONS[name], derivative=derivative)
+    )
+
+
+def test_broken_hidden_sigma_prime_fails_eq2_at_that_layer(monkeypatch) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.1 * sigmoid.derivative(z))
+    report = check(small_config())
+    assert not report.passed
+    assert _failing(report)[0] == (2, "phi")
+    assert (3, "phi") not in _failing(report)
+    assert report.diagnosis.startswith(
+        "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2 — check σ' of layer 2"
+    )
+
+
+def test_seed_typo_sigma_instead_of_sigma_prime_is_caught(monkeypatch) -> None:
+    """NOTES.md, §2.2: φ^j = (w^{j+1})ᵀ φ^{j+1} ∘ σ(z^j) as printed."""
+    _broken_derivative(monkeypatch, "sigmoid", ACTIVATIONS["sigmoid"].value)
+    report = check(small_config())
+    assert "Eq. 2 between layers 3 and 2" in report.diagnosis
+    assert report.layers[1].checks[0].comparison.max_rel_error > 0.1
+
+
+def test_missing_transpose_fails_eq2(monkeypatch) -> None:
+    monkeypatch.setattr(
+        backprop, "phi_hidden", lambda w_next, phi_next, d: (phi_next @ w_next.T) * d
+    )
+    report = check(square_config())
+    assert _failing(report)[0] == (2, "phi")
+    assert "Eq. 2 between layers 3 and 2" in report.diagnosis
+    assert "transpose of W³" in report.diagnosis
+
+
+def test_wrong_loss_gradient_fails_eq1(monkeypatch) -> None:
+    mse = LOSSES["mse"]
+    # A classic slip: forgetting the 2/n of the mean squared error.
+    monkeypatch.setitem(LOSSES, "mse", dataclasses.replace(mse, gradient=lambda a, y: -(y - a)))
+    config = small_config(
+        layers=[{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
+        loss="mse",
+    )
+    report = check(config)
+    assert _failing(report)[0] == (2, "phi")
+    assert report.diagnosis.startswith("φ² fails at the output layer: the error is in Eq. 1")
+    assert "∇_a L of mse" in report.diagnosis
+
+
+def test_seed_bce_sign_typo_is_caught_through_the_general_eq1(monkeypatch) -> None:
+    """NOTES.md, §3.2.1: ∇_ŷ L = −y/ŷ − (1−y)/(1−ŷ) as printed."""
+    bce = LOSSES["binary_crossentropy"]
+    monkeypatch.setitem(
+        LOSSES,
+        "binary_crossentropy",
+        dataclasses.replace(
+            bce, gradient=lambda a, y: -y / a - (1 - y) / (1 - a), gradient_at=None
+        ),
+    )
+    monkeypatch.delitem(SPECIAL_CASES, ("sigmoid", "binary_crossentropy"))
+    report = check(square_config())
+    assert _failing(report)[0] == (3, "phi")
+    assert "Eq. 1" in report.diagnosis
+
+
+def test_wrong_special_case_is_named_in_the_diagnosis(monkeypatch) -> None:
+    case = SPECIAL_CASES[("softmax", "categorical_crossentropy")]
+    monkeypatch.setitem(
+        SPECIAL_CASES,
+        ("softmax", "categorical_crossentropy"),
+        SpecialCase(lambda z, a, y: y - a, case.formula, case.section),
+    )
+    report = check(small_config())
+    assert _failing(report)[0] == (3, "phi")
+    assert "the special case φ³ = a Σ_j y_j − y" in report.diagnosis
+
+
+def test_eq3_without_the_batch_mean_fails_eq3_only(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: phi.T @ a_prev)
+    report = check(small_config())
+    assert set(_failing(report)) == {(1, "W"), (2, "W"), (3, "W")}
+    assert report.diagnosis.startswith("φ³ passes but ∇W³ fails: the error is in Eq. 3 at layer 3")
+
+
+def test_seed_typo_a_j_instead_of_a_j_minus_1_fails_eq3(monkeypatch) -> None:
+    """NOTES.md, §2.4: z^j = w^j a^j + b^j as printed would make ∇W^j = φ^j (a^j)ᵀ."""
+    correct = backprop.backward
+
+    def backward_with_typo(network, trace, y):
+        gradients = correct(network, trace, y)
+        wrong = tuple(
+            backprop.grad_w(gradients.phis[j - 1], trace.a(j)) for j in range(1, network.depth + 1)
+        )
+        return dataclasses.replace(gradients, dW=wrong)
+
+    monkeypatch.setattr(checker, "backward", backward_with_typo)
+    report = check(square_config())
+    assert set(_failing(report)) == {(1, "W"), (2, "W"), (3, "W")}
+    assert "Eq. 3 at layer 3" in report.diagnosis
+
+
+def test_eq4_summed_instead_of_averaged_fails_eq4(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_b", lambda phi: np.sum(phi, axis=0))
+    report = check(small_config())
+    assert set(_failing(report)) == {(1, "b"), (2, "b"), (3, "b")}
+    assert report.diagnosis.startswith("φ³ passes but ∇b³ fails: the error is in Eq. 4 at layer 3")
+
+
+def test_diagnosis_counts_the_other_failures(monkeypatch) -> None:
+    _broken_derivative(monkeypatch, "relu", lambda z: np.ones_like(z))
+    report = check(small_config())
+    assert _failing(report)[0] == (1, "phi")
+    assert report.diagnosis.endswith("(2 more checks fail further down.)")
+
+
+def test_arrays_hold_inputs_and_both_gradients() -> None:
+    report = check(small_config())
+    assert sorted(report.arrays) == sorted(
+        ["x", "y"] + [f"{p}{j}" for p in ("W", "b", "dW", "db", "nW", "nb") for j in (1, 2, 3)]
+    )
+    np.testing.assert_allclose(report.arrays["dW2"], report.arrays["nW2"], rtol=1e-5, atol=1e-8)
+    assert report.arrays["W2"].shape == (5, 6)
+
+
+def test_seed_typo_sigma_prime_at_x_instead_of_z_fails_eq2(monkeypatch) -> None:
+    """NOTES.md, §3.2: σ(x) ∘ (1 − σ(x)) read with x the network input, not the layer's own z."""
+
+    def backward_at_x(network, trace, y):
+        gradients = backprop.backward(network, trace, y)
+        phis = [gradients.phis[-1]]
+        for j in range(network.depth - 1, 0, -1):
+            at_input = network.activation(j).derivative(trace.a(0))
+            phis.insert(0, backprop.phi_hidden(network.W(j + 1), phis[0], at_input))
+        return dataclasses.replace(gradients, phis=tuple(phis))
+
+    monkeypatch.setattr(checker, "backward", backward_at_x)
+    report = check(square_config())
+    assert _failing(report)[0] == (2, "phi")
+    assert "Eq. 2 between layers 3 and 2" in report.diagnosis
+
+
+# --------------------------------------------------------------------------- methods and modes
+
+METHOD_NAMES = ["central", "forward", "complex-step", "richardson"]
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_method_passes_every_shipped_config(method: str, path) -> None:
+    if method == "complex-step" and path not in COMPLEX_STEP_CONFIGS:
+        with pytest.raises(ConfigError, match="complex-step needs complex-analytic formulas"):
+            check(path, method=method)
+        return
+    report = check(path, method=method)
+    assert report.passed, report.diagnosis
+    assert report.method == method
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_every_method_catches_a_broken_sigma_prime(monkeypatch, method: str) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.01 * sigmoid.derivative(z))
+    report = check(small_config(), method=method)
+    assert _failing(report)[0] == (2, "phi")
+
+
+def _worst_error(report) -> float:
+    return max(c.comparison.max_abs_error for c in report.checks)
+
+
+def test_complex_step_and_richardson_beat_central_on_a_smooth_network() -> None:
+    smooth = square_config()  # tanh, sigmoid, sigmoid + BCE: no kinks anywhere
+    central = _worst_error(check(smooth, method="central"))
+    assert _worst_error(check(smooth, method="complex-step")) < central / 1000
+    assert _worst_error(check(smooth, method="richardson")) < central / 2
+
+
+def test_richardson_reports_its_error_estimate() -> None:
+    report = check(square_config(), method="richardson")
+    assert all(c.error_estimate is not None and c.error_estimate >= 0 for c in report.checks)
+    assert all(c.error_estimate is None for c in check(square_config()).checks)
+
+
+def test_jobs_do_not_change_the_numbers() -> None:
+    config = load_config(small_config(batch_size=12))
+    one = Checker(config, jobs=1).run()
+    two = Checker(config, jobs=2, max_memory=2**16).run()
+    for a, b in zip(one.checks, two.checks, strict=True):
+        assert a.comparison.max_abs_error == pytest.approx(b.comparison.max_abs_error, abs=1e-15)
+
+
+def test_sample_mode_checks_k_stratified_elements_in_every_tensor() -> None:
+    report = check(small_config(), sample=3)
+    assert report.mode == "sample"
+    for row in report.checks:
+        size = int(np.prod(row.comparison.shape))
+        assert row.comparison.checked == min(3, size)
+        assert row.mode == "sample"
+    again = check(small_config(), sample=3)
+    assert [c.comparison.worst_index for c in again.checks] == [
+        c.comparison.worst_index for c in report.checks
+    ]
+
+
+def test_sampled_elements_are_spread_over_the_tensor() -> None:
+    checker = Checker(load_config(small_config()).with_overrides(sample=4))
+    elements = checker._sample(Target(1, "W"), 24, 4)
+    assert list(elements // 6) == [0, 1, 2, 3]  # one per stratum of six
+    assert np.array_equal(elements, checker._sample(Target(1, "W"), 24, 4))
+    assert not np.array_equal(elements, checker._sample(Target(2, "W"), 24, 4))
+
+
+def test_sample_mode_catches_a_broken_derivative(monkeypatch) -> None:
+    _broken_derivative(monkeypatch, "relu", lambda z: np.ones_like(z))
+    report = check(small_config(), sample=4)
+    assert _failing(report)[0] == (1, "phi")
+
+
+def test_directions_mode_passes_and_then_points_at_elements_when_it_fails(monkeypatch) -> None:
+    report = check(small_config(), directions=3)
+    assert report.passed
+    assert {c.mode for c in report.checks} == {"directions"}
+    assert all(c.comparison.checked == 3 for c in report.checks)
+
+    def wrong_last_bias(phi):
+        # One element of ∇b³ off by 1 %: a directional check must notice, then localise it.
+        gradient = np.mean(phi, axis=0)
+        if gradient.shape == (3,):
+            gradient[2] *= 1.01
+        return gradient
+
+    monkeypatch.setattr(backprop, "grad_b", wrong_last_bias)
+    report = check(small_config(), directions=3)
+    failing = [c for c in report.checks if not c.passed]
+    assert [(c.layer, c.quantity) for c in failing] == [(3, "b")]
+    row = failing[0]
+    assert row.mode == "full"
+    assert row.comparison.worst_index == (2,)
+    assert row.note.endswith("checked element by element.")
+
+
+def test_progress_events_cover_every_tensor() -> None:
+    events: list[ProgressEvent] = []
+    check(small_config(), progress=events.append)
+    finals = {e.label: e for e in events if e.completed == e.total}
+    assert sorted(finals) == sorted(
+        f"{s} · Eq. {q}"
+        for s, q in [
+            ("φ¹", 2),
+            ("∇W¹", 3),
+            ("∇b¹", 4),
+            ("φ²", 2),
+            ("∇W²", 3),
+            ("∇b²", 4),
+            ("φ³", 1),
+            ("∇W³", 3),
+            ("∇b³", 4),
+        ]
+    )
+    assert finals["∇W¹ · Eq. 3"].total == 24
+
+
+def test_estimate_is_positive_and_scales_with_the_network() -> None:
+    small = Checker(load_config(small_config())).estimate_seconds()
+    wide = small_config(
+        input_size=200,
+        layers=[{"units": 200, "activation": "relu"}, {"units": 3, "activation": "softmax"}],
+    )
+    assert 0 < small < Checker(load_config(wide)).estimate_seconds()
+
+
+# --------------------------------------------------------------------------- kinks
+
+KINKS = CONFIGS[0].parent / "relu_kinks.yaml"
+
+
+def test_kink_config_passes_with_kinks_counted_and_listed() -> None:
+    report = check(KINKS)
+    assert report.passed, report.diagnosis
+    assert report.kink_policy == "report"
+    assert sum(c.kinks for c in report.checks) > 20
+    phi1 = report.layers[0].checks[0]
+    assert phi1.kinks == len(phi1.kink_indices) > 0
+    assert phi1.comparison.excluded == phi1.kinks
+    assert phi1.dead > 0  # dead ReLUs: analytic and numeric both exactly zero
+    document = report.to_dict()["layers"][0]["checks"][0]
+    assert document["kink_indices"] == [list(index) for index in phi1.kink_indices]
+
+
+def test_a_naive_check_fails_at_the_kinks() -> None:
+    report = check(KINKS, kinks="fail")
+    assert not report.passed
+    failing = {(c.layer, c.quantity) for c in report.checks if not c.passed}
+    assert failing <= {(c.layer, c.quantity) for c in report.checks if c.kinks}
+
+
+def test_bracket_passes_kinks_whose_analytic_value_is_a_subgradient() -> None:
+    assert check(KINKS, kinks="bracket").passed
+
+
+def test_bracket_still_fails_a_wrong_derivative_at_a_kink(monkeypatch) -> None:
+    # ReLU'(0) = 1 is outside no bracket, but ReLU' = 2 where z > 0 is outside every one.
+    _broken_derivative(monkeypatch, "relu", lambda z: 2.0 * (z > 0))
+    report = check(KINKS, kinks="bracket")
+    assert not report.passed
+    assert _failing(report)[0] == (2, "phi")
+
+
+def test_kinks_found_at_a_large_step_are_left_out_by_default() -> None:
+    # ReLU into a linear output with MSE: piecewise quadratic, so a central difference is exact
+    # everywhere except where a step crosses a kink, even at eps 0.3.
+    relu_net = small_config(
+        layers=[{"units": 8, "activation": "relu"}, {"units": 3, "activation": "linear"}],
+        loss="mse",
+    )
+    report = check(relu_net, eps=0.3)
+    assert sum(c.kinks for c in report.checks) > 0
+    assert report.passed
+    assert not check(relu_net, eps=0.3, kinks="fail").passed
+
+
+# --------------------------------------------------------------------------- float32
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_float32_passes_every_shipped_config_with_its_defaults(method: str, path) -> None:
+    if method == "complex-step" and path not in COMPLEX_STEP_CONFIGS:
+        return  # refused, as the float64 test shows
+    report = check(path, dtype="float32", method=method)
+    assert report.passed, report.diagnosis
+    assert report.dtype == "float32"
+    assert report.warnings[0].startswith("float32 keeps about 7 significant digits")
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_float32_still_catches_a_mutated_derivative(monkeypatch, method: str) -> None:
+    sigmoid = ACTIVATIONS["sigmoid"]
+    # Forward differences in float32 only resolve errors above about 10 %.
+    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.5 * sigmoid.derivative(z))
+    report = check(small_config(), dtype="float32", method=method)
+    assert _failing(report)[0] == (2, "phi")
+
+
+def test_float32_runs_the_network_in_float32() -> None:
+    checker = Checker(load_config(small_config()).with_overrides(dtype="float32"))
+    assert checker.network.W(1).dtype == np.float32
+    assert checker.x.dtype == np.float32
+    assert checker.gradients.dW[0].dtype == np.float32
+    assert checker.config.check.step == 1e-2
+
+
+# --------------------------------------------------------------------------- precision warnings
+
+
+def test_gradients_below_the_round_off_floor_are_flagged() -> None:
+    # A large loss puts the round-off floor u·|L|/eps above the tiny first-layer gradients.
+    config = small_config(
+        input_size=2,
+        layers=[{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "linear"}],
+        loss="mse",
+    )
+    checker = Checker(load_config(config))
+    checker.engine.sample_losses[:] = 1e9
+    report = checker.run()
+    assert any("within 10× the round-off of a finite difference" in w for w in report.warnings)
+
+
+def test_saturated_units_are_flagged() -> None:
+    config = small_config(
+        init="normal",
+        input_size=400,
+        layers=[{"units": 6, "activation": "sigmoid"}, {"units": 3, "activation": "softmax"}],
+    )
+    warnings = check(config).warnings
+    assert any(w.startswith("layer 1 (sigmoid):") and "|z| > 20" in w for w in warnings)
+
+
+def test_a_healthy_float64_check_has_no_warnings() -> None:
+    assert check(small_config()).warnings == ()
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+def test_json_carries_what_reproduces_the_run() -> None:
+    import hashlib
+    import platform
+
+    document = check(KINKS).to_dict()
+    assert document["config_sha256"] == hashlib.sha256(KINKS.read_bytes()).hexdigest()
+    data = KINKS.parent / "data" / "relu_kinks.npz"
+    assert document["data_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    assert document["versions"] == {
+        "bpcheck": backprop_check.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+    assert (document["dtype"], document["kinks"], document["method"]) == (
+        "float64",
+        "report",
+        "central",
+    )
+    assert (document["seed"], document["batch_size"], document["eps"]) == (0, 6, 1e-5)
+
+
+# --------------------------------------------------------------------------- hints from real bugs
+
+
+def _first_failure(report):
+    layer, quantity = _failing(report)[0]
+    return next(c for c in report.checks if (c.layer, c.quantity) == (layer, quantity))
+
+
+def test_hint_batch_sum_instead_of_mean(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: phi.T @ a_prev)
+    report = check(small_config())
+    row = _first_failure(report)
+    assert row.hint is not None
+    assert "5.00 × the finite differences, the batch size" in row.hint
+    assert row.hint in report.diagnosis
+    assert report.to_dict()["layers"][2]["checks"][1]["hint"] == row.hint
+
+
+def test_hint_mse_without_its_two_over_n(monkeypatch) -> None:
+    monkeypatch.setitem(
+        LOSSES, "mse", dataclasses.replace(LOSSES["mse"], gradient=lambda a, y: -(y - a))
+    )
+    config = small_config(
+        layers=[{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
+        loss="mse",
+    )
+    assert "the 2/n of the mean squared error is missing" in _first_failure(check(config)).hint
+
+
+def test_hint_sign_flip(monkeypatch) -> None:
+    case = SPECIAL_CASES[("softmax", "categorical_crossentropy")]
+    monkeypatch.setitem(
+        SPECIAL_CASES,
+        ("softmax", "categorical_crossentropy"),
+        SpecialCase(lambda z, a, y: y - a, case.formula, case.section),
+    )
+    assert (
+        "opposite sign of the finite differences everywhere"
+        in _first_failure(check(small_config())).hint
+    )
+
+
+def test_hint_transposed(monkeypatch) -> None:
+    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: a_prev.T @ phi / phi.shape[0])
+    row = _first_failure(check(square_config()))
+    assert row.quantity == "W"
+    assert "matches the transpose of the finite differences" in row.hint
+
+
+def test_hint_missing_term(monkeypatch) -> None:
+    monkeypatch.setattr(
+        backprop,
+        "grad_b",
+        lambda phi: np.where(np.arange(phi.shape[1]) % 2 == 0, phi.mean(axis=0), 0.0),
+    )
+    assert (
+        "is zero where the finite differences are not" in _first_failure(check(small_config())).hint
+    )
+
+
+def test_hint_wrong_sigma_prime_for_negative_inputs(monkeypatch) -> None:
+    _broken_derivative(monkeypatch, "relu", lambda z: np.where(z > 0, 1.0, 0.1))
+    row = _first_failure(check(small_config()))
+    assert (row.layer, row.quantity) == (1, "phi")
+    assert "wrong only where z¹ < 0" in row.hint

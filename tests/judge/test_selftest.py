@@ -1,0 +1,73 @@
+"""The selftest: every mutant is caught on the right row, and the correct build passes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from backprop_check.cli import main
+from backprop_check.core.backprop import backward
+from backprop_check.judge.selftest import MUTANTS, Mutant, run_selftest
+
+EXPECTED_ROWS = {
+    "sigma-for-sigma-prime": "φ³ (Eq. 2, layer 3)",
+    "a-j-for-a-j-minus-1": "∇W³ (Eq. 3, layer 3)",
+    "bce-sign": "φ⁴ (Eq. 1, layer 4)",
+    "sigma-prime-at-x": "φ³ (Eq. 2, layer 3)",
+    "missing-transpose": "φ² (Eq. 2, layer 2)",
+    "sigma-prime-at-a": "φ³ (Eq. 2, layer 3)",
+    "mse-without-2-over-n": "φ⁴ (Eq. 1, layer 4)",
+    "sum-over-batch": "∇W⁴ (Eq. 3, layer 4)",
+    "bias-not-reduced": "∇b⁴ (Eq. 4, layer 4)",
+    "softmax-sign": "φ⁴ (Eq. 1, layer 4)",
+    "relu-prime-at-zero": "φ¹ (Eq. 2, layer 1)",
+}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return run_selftest()
+
+
+def test_the_correct_build_passes_everywhere(report) -> None:
+    assert report.correct_passed, report.correct_failures
+    assert report.passed
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ROWS))
+def test_each_mutant_is_caught_on_its_row(report, name: str) -> None:
+    result = next(r for r in report.results if r.name == name)
+    assert result.caught
+    assert result.row == EXPECTED_ROWS[name]
+    assert result.error > 1e-3
+
+
+def test_the_zoo_covers_the_seed_typos_and_the_common_slips() -> None:
+    assert {m.name for m in MUTANTS} == set(EXPECTED_ROWS)
+    assert sum(m.origin.startswith("seed §") for m in MUTANTS) == 4
+
+
+def test_the_relu_convention_explains_why_it_needs_its_own_case(report) -> None:
+    result = next(r for r in report.results if r.name == "relu-prime-at-zero")
+    assert "exactly 0" in result.why_not
+    assert result.network == "a zero-input batch on ReLU's kink, backward differences"
+
+
+def test_a_mutant_that_changes_nothing_is_reported_missed() -> None:
+    harmless = Mutant("no-op", "test", "the correct code", backward)
+    result = run_selftest((harmless,))
+    assert not result.passed
+    assert result.results[0].caught is False
+    assert result.results[0].row == ""
+
+
+def test_cli_selftest_exit_code_and_json() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["selftest"])
+    assert result.exit_code == 0
+    assert "PASSED: 11 of 11 mutants caught." in result.stdout
+    document = json.loads(runner.invoke(main, ["selftest", "--format", "json"]).stdout)
+    assert document["passed"] is True
+    assert [m["name"] for m in document["mutants"]] == [m.name for m in MUTANTS]
