@@ -93,7 +93,7 @@ def assert_gradients_match(
     """
     report = check(config, impl=impl, **overrides)
     if not report.passed:
-        from ..report.presenter import plain_text
+        from ..report.formats.text import plain_text
 
         raise AssertionError(plain_text(report))
     return report
@@ -548,7 +548,7 @@ class Checker:
 
 def _versions() -> dict[str, str]:
     """What produced the numbers: enough to reproduce a run together with the config's hash."""
-    from .. import __version__
+    from .._version import __version__
 
     return {"bpcheck": __version__, "numpy": np.__version__, "python": platform.python_version()}
 

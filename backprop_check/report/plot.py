@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from ..errors import BackpropCheckError
-from ..judge.sweep import SweepReport, format_step
+from .data.sweep import SweepReport, format_step
 
 __all__ = ["write_sweep_plot"]
 

@@ -1,4 +1,7 @@
-"""The result of a check as plain data: per layer, per quantity, the comparison numbers."""
+"""The result of a check as plain data: per layer, per quantity, the comparison numbers.
+
+``to_dict`` of each type is its JSON document (``bpcheck run --format json``).
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,40 @@ from typing import Any
 
 import numpy as np
 
-from ..judge.compare import Comparison
-
 __all__ = [
     "CheckReport",
+    "Comparison",
     "LayerReport",
     "ProgressEvent",
     "QuantityCheck",
     "RunResult",
-    "runs_document",
+    "json_number",
 ]
 
 
-def _json_float(value: float) -> float | None:
-    # JSON has no inf or NaN; null says "not a number" without breaking strict parsers.
+def json_number(value: float) -> float | None:
+    """``value``, or None where JSON has no number (inf, NaN): null breaks no strict parser."""
     return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Summary of one analytic-vs-numeric comparison."""
+
+    shape: tuple[int, ...]
+    checked: int
+    max_abs_error: float
+    max_rel_error: float
+    rel_norm_error: float
+    worst_index: tuple[int, ...]
+    worst_analytic: float
+    worst_numeric: float
+    failed: int
+    excluded: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.failed == 0
 
 
 @dataclass(frozen=True)
@@ -64,12 +86,12 @@ class QuantityCheck:
             "quantity": self.quantity,
             "equation": self.equation,
             "shape": list(c.shape),
-            "max_abs_error": _json_float(c.max_abs_error),
-            "max_rel_error": _json_float(c.max_rel_error),
-            "rel_norm_error": _json_float(c.rel_norm_error),
+            "max_abs_error": json_number(c.max_abs_error),
+            "max_rel_error": json_number(c.max_rel_error),
+            "rel_norm_error": json_number(c.rel_norm_error),
             "worst_index": list(c.worst_index),
-            "worst_analytic": _json_float(c.worst_analytic),
-            "worst_numeric": _json_float(c.worst_numeric),
+            "worst_analytic": json_number(c.worst_analytic),
+            "worst_numeric": json_number(c.worst_numeric),
             "elements": int(np.prod(c.shape)),
             "mode": self.mode,
             "checked": c.checked,
@@ -78,7 +100,7 @@ class QuantityCheck:
             "dead": self.dead,
             "error_estimate": None
             if self.error_estimate is None
-            else _json_float(self.error_estimate),
+            else json_number(self.error_estimate),
             "note": self.note,
             "hint": self.hint,
             "from": list(self.sources),
@@ -151,7 +173,7 @@ class CheckReport:
             "passed": self.passed,
             "config": self.config,
             "loss": self.loss,
-            "loss_value": _json_float(self.loss_value),
+            "loss_value": json_number(self.loss_value),
             "method": self.method,
             "eps": self.eps,
             "rtol": self.rtol,
@@ -192,16 +214,3 @@ class RunResult:
         if self.report is not None:
             return self.report.to_dict()
         return {"passed": False, "config": self.config, "error": self.error}
-
-
-def runs_document(results: list[RunResult], *, several: bool | None = None) -> dict[str, Any]:
-    """One config: its own document. Several: {"passed": all passed, "runs": [each document]}.
-
-    ``several`` says whether several configs were asked for, when --fail-fast ran fewer.
-    """
-    if not (len(results) > 1 if several is None else several):
-        return results[0].to_dict()
-    return {
-        "passed": all(result.status == "passed" for result in results),
-        "runs": [result.to_dict() for result in results],
-    }

@@ -1,0 +1,143 @@
+"""`bpcheck explain`, `sweep`, `watch`, `init` and `selftest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import BackpropCheckError
+from .app import Status, main
+from .checking import build_checker, inputs_of, show_explanation
+from .options import problem_options, text_or_json
+
+__all__ = ["explain", "init", "selftest", "sweep", "watch"]
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@text_or_json
+def explain(config: Path, output_format: str) -> Status:
+    """Print the equations each layer of CONFIG's network is checked with."""
+    from ..judge.explain import explain as explain_layers
+    from ..report.presenter import Presenter
+    from ..spec.config import load_config
+
+    loaded = load_config(config)
+    presenter = Presenter()
+    if output_format == "json":
+        layers = [layer.to_dict() for layer in explain_layers(loaded)]
+        presenter.json_document({"config": loaded.source, "layers": layers})
+    else:
+        show_explanation(loaded, presenter)
+    return Status.PASSED
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@problem_options
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the V as a PNG figure (needs matplotlib: pip install 'backprop_check[plot]').",
+)
+@text_or_json
+def sweep(config: Path, plot: Path | None, output_format: str, **overrides: object) -> Status:
+    """Run the check for eps from 1e-1 to 1e-12 and show the error against eps: the V.
+
+    Recommends the eps at the bottom of the V, and tells a numerical failure (passes at some eps)
+    from a real bug (passes at none). Exit status 0 when no row is a bug.
+    """
+    from ..judge.sweep import sweep as run_sweep
+    from ..report.presenter import Presenter
+
+    presenter = Presenter()
+    checker = build_checker(config, overrides)
+    with presenter.progress() as progress:
+        report = run_sweep(checker, progress=progress)
+    if plot is not None:
+        from ..report.plot import write_sweep_plot
+        from ..report.saving import refuse_inputs
+
+        refuse_inputs(plot, inputs_of(checker))
+        write_sweep_plot(report, plot)
+    if output_format == "json":
+        presenter.json_document(report.to_dict())
+    else:
+        presenter.sweep(report)
+    return Status.PASSED if report.passed else Status.FAILED
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--impl",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A Python file of your own equations to check (re-read at every save).",
+)
+@problem_options
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True)
+def watch(config: Path, impl: Path | None, interval: float, **overrides: object) -> Status:
+    """Re-check CONFIG (and your --impl file) every time you save either: edit, save, look.
+
+    Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
+    """
+    from .. import watching
+    from ..report.presenter import Presenter
+
+    presenter = Presenter()
+    paths = [config] + ([impl] if impl is not None else [])
+
+    def run_once() -> None:
+        presenter.clear()
+        try:
+            presenter.table(build_checker(config, overrides, impl=impl).run())
+        except BackpropCheckError as error:
+            presenter.error(str(error))
+        presenter.watching([str(path) for path in paths])
+
+    try:
+        watching.watch_files(paths, run_once, interval=interval)
+    except KeyboardInterrupt:
+        return Status.PASSED
+    return Status.PASSED
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False), default="bpcheck.yaml")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path, force: bool) -> Status:
+    """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
+    from importlib.resources import files
+
+    from ..report.presenter import Presenter
+
+    if path.exists() and not force:
+        raise BackpropCheckError(
+            f"{path}: already exists; not overwritten. Use --force to replace it."
+        )
+    starter = files("backprop_check").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    try:
+        path.write_text(starter.replace("bpcheck.yaml", str(path)), encoding="utf-8")
+    except OSError as error:
+        raise BackpropCheckError(f"{path}: cannot write the config ({error.strerror}).") from None
+    Presenter().raw(f"wrote {path}; check it with: bpcheck run {path}\n")
+    return Status.PASSED
+
+
+@main.command()
+@text_or_json
+def selftest(output_format: str) -> Status:
+    """Check the checker: run a zoo of wrong backpropagations (the derivation's printed typos and
+    common slips) and show which row catches each. Exit 0 when the correct build passes and every
+    mutant is caught."""
+    from ..judge.selftest import run_selftest
+    from ..report.presenter import Presenter
+
+    report = run_selftest()
+    presenter = Presenter()
+    if output_format == "json":
+        presenter.json_document(report.to_dict())
+    else:
+        presenter.selftest(report)
+    return Status.PASSED if report.passed else Status.FAILED

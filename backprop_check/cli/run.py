@@ -1,0 +1,261 @@
+"""`bpcheck run`: check one config or many, show the tables, write the machine-readable report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import BackpropCheckError
+from .app import Interrupted, Status, main, status_of
+from .checking import build_checker, inputs_of, show_explanation
+from .options import ByteSize, problem_options
+
+if TYPE_CHECKING:
+    from ..judge.checker import Checker
+    from ..report.data import CheckReport, QuantityCheck, RunResult
+    from ..report.presenter import Presenter
+
+__all__ = ["run"]
+
+# A full check expected to take longer than this gets a note suggesting a quicker mode.
+_SLOW_SECONDS = 10.0
+# Below this many elements a full check is quick; skip even the timing probe.
+_SMALL_CHECK = 20_000
+
+
+@main.command()
+@click.argument("configs", nargs=-1, required=True)
+@problem_options
+@click.option("--sample", type=int, metavar="K", help="Check K elements per tensor, stratified.")
+@click.option(
+    "--directions",
+    type=int,
+    metavar="K",
+    help="Check K random directional derivatives per tensor; a failing tensor is then checked "
+    "element by element.",
+)
+@click.option(
+    "--max-memory",
+    type=ByteSize(),
+    default="512M",
+    show_default=True,
+    help="Memory budget for the batched finite differences.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads for the finite differences [default: CPUs, at most 4].",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "junit", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Rich tables for people; one JSON document, JUnit XML or Markdown for machines.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the --format report (json, junit or markdown) to this file; the terminal still "
+    "shows the tables.",
+)
+@click.option("--fail-fast", is_flag=True, help="Stop at the first config that fails.")
+@click.option(
+    "--save-arrays",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write x, y, W, b, analytic dW/db and numeric nW/nb to this .npz file.",
+)
+@click.option(
+    "--impl",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A Python file of your own equations (hooks such as phi_hidden, grad_w) to check "
+    "instead of the built-in ones.",
+)
+@click.option("--explain", is_flag=True, help="Print the equations used above the tables.")
+@click.option(
+    "--heatmap", is_flag=True, help="Draw each failing tensor's element errors as a coloured grid."
+)
+def run(
+    configs: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    fail_fast: bool,
+    save_arrays: Path | None,
+    impl: Path | None,
+    explain: bool,
+    heatmap: bool,
+    max_memory: int,
+    jobs: int | None,
+    **overrides: object,
+) -> Status:
+    """Check the networks described by CONFIGS: YAML files, folders of them, or globs.
+
+    Exit status 0 when every gradient of every config agrees, 1 when some disagrees, 2 when a
+    config (or its data, or your code) cannot be used; the other configs still run.
+    """
+    from ..report.presenter import Presenter
+    from ..spec.runs import collect_configs
+
+    paths = collect_configs(configs)
+    if save_arrays is not None and len(paths) > 1:
+        raise BackpropCheckError("--save-arrays takes a single config; several were given.")
+    session = _Session(
+        presenter=Presenter(),
+        overrides=overrides,
+        impl=impl,
+        max_memory=max_memory,
+        jobs=jobs,
+        save_arrays=save_arrays,
+        # Tables go to the terminal unless stdout carries the machine-readable report instead.
+        show_tables=output_format == "table" or output is not None,
+        explain=explain,
+        heatmap=heatmap,
+    )
+    results = session.check_all(paths, fail_fast=fail_fast)
+    several = len(paths) > 1
+    _write_reports(
+        results, session.presenter, output_format=output_format, output=output, several=several
+    )
+    return status_of(results)
+
+
+@dataclass
+class _Session:
+    """One `bpcheck run`: the options every config is checked with, and how it is shown."""
+
+    presenter: Presenter
+    overrides: dict[str, object]
+    impl: Path | None
+    max_memory: int
+    jobs: int | None
+    save_arrays: Path | None
+    show_tables: bool
+    explain: bool
+    heatmap: bool
+
+    def check_all(self, paths: list[Path], *, fail_fast: bool) -> list[RunResult]:
+        results: list[RunResult] = []
+        for path in paths:
+            results.append(self._check_one(path, finished=results))
+            if fail_fast and results[-1].status != "passed":
+                break
+        if self.show_tables and len(paths) > 1:
+            self.presenter.summary(results)
+        return results
+
+    def _check_one(self, path: Path, *, finished: list[RunResult]) -> RunResult:
+        """One config's result; its own errors are shown and the run goes on."""
+        from ..report.data import RunResult
+
+        checker = None
+        try:
+            checker = build_checker(
+                path, self.overrides, impl=self.impl, max_memory=self.max_memory, jobs=self.jobs
+            )
+            report = self._check(checker)
+        except BackpropCheckError as error:
+            self.presenter.error(str(error))
+            return RunResult(config=str(path), error=str(error))
+        except KeyboardInterrupt:
+            raise _interrupted(finished, path, checker) from None
+        if self.show_tables:
+            if self.explain:
+                show_explanation(checker.config, self.presenter)
+            self.presenter.table(report)
+            if self.heatmap:
+                self.presenter.heatmaps(report)
+        return RunResult(config=str(path), report=report)
+
+    def _check(self, checker: Checker) -> CheckReport:
+        from ..report.saving import save_arrays
+
+        _warn_if_slow(checker, self.presenter)
+        with self.presenter.progress() as progress:
+            report = checker.run(progress=progress)
+        if self.save_arrays is not None:
+            save_arrays(report, self.save_arrays, protect=inputs_of(checker))
+        return report
+
+
+def _interrupted(finished: list[RunResult], path: Path, checker: Checker | None) -> Interrupted:
+    """Ctrl-C during a config: what had been checked, of it and of the configs before it."""
+    from ..report.formats.text import interrupted_summary
+
+    completed: list[QuantityCheck] = list(getattr(checker, "completed", []))
+    total = len(checker.targets) if checker is not None else 0
+    return Interrupted(interrupted_summary(finished, str(path), completed, total))
+
+
+def _write_reports(
+    results: list[RunResult],
+    presenter: Presenter,
+    *,
+    output_format: str,
+    output: Path | None,
+    several: bool,
+) -> None:
+    """The machine-readable report on stdout or into --output, and the CI step summary."""
+    import os
+
+    text = _report_text(results, output_format, several=several)
+    if text is not None:
+        if output is None:
+            presenter.raw(text)
+        else:
+            _write_text(output, text)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        from ..report.formats import to_markdown
+
+        try:
+            with open(summary, "a", encoding="utf-8") as handle:
+                handle.write(to_markdown(results))
+        except OSError as error:
+            presenter.warning(f"{summary}: cannot append the step summary ({error.strerror}).")
+
+
+def _report_text(results: list[RunResult], output_format: str, *, several: bool) -> str | None:
+    if output_format == "table":
+        return None
+    from ..report.formats import json_text, runs_document, to_junit, to_markdown
+
+    if output_format == "json":
+        if not several and results[0].report is None:
+            return None  # a single unusable config: the error on stderr says it all
+        return json_text(runs_document(results, several=several))
+    return to_junit(results) if output_format == "junit" else to_markdown(results)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise BackpropCheckError(f"{path}: cannot write the report ({error.strerror}).") from None
+
+
+def _warn_if_slow(checker: Checker, presenter: Presenter) -> None:
+    if checker.config.check.mode != "full":
+        return
+    elements = checker.element_count()
+    if elements < _SMALL_CHECK:
+        return
+    seconds = checker.estimate_seconds()
+    if seconds > _SLOW_SECONDS:
+        presenter.warning(
+            f"checking all {elements:,} elements one at a time will take about "
+            f"{_duration(seconds)} here. For a quicker look, --sample 100 checks 100 elements "
+            "per tensor, and --directions 8 checks 8 random directions per tensor."
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
