@@ -61,6 +61,10 @@ class _Group(click.Group):
             status = super().invoke(ctx)
         except BackpropCheckError as error:
             raise BadInput(str(error)) from None
+        except KeyboardInterrupt:
+            # Commands that know what they had done say so; this is for the rest.
+            command = f"bpcheck {ctx.invoked_subcommand or ''}".rstrip()
+            raise Interrupted(f"Interrupted: {command} stopped before it finished.") from None
         ctx.exit(int(status or Status.PASSED))
 
 

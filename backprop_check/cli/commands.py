@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import BackpropCheckError
-from .app import Status, main
+from .app import Interrupted, Status, main
 from .checking import build_checker, inputs_of, show_explanation
 from .options import problem_options, text_or_json
+
+if TYPE_CHECKING:
+    from ..report.data import ProgressEvent
 
 __all__ = ["explain", "init", "selftest", "sweep", "watch"]
 
@@ -54,7 +59,13 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
     presenter = Presenter()
     checker = build_checker(config, overrides)
     with presenter.progress() as progress:
-        report = run_sweep(checker, progress=progress)
+        steps = _Steps(progress)
+        try:
+            report = run_sweep(checker, progress=steps)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"Interrupted while sweeping {config}: {steps.done} of {steps.total} steps done."
+            ) from None
     if plot is not None:
         from ..report.plot import write_sweep_plot
         from ..report.saving import refuse_inputs
@@ -66,6 +77,21 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
     else:
         presenter.sweep(report)
     return Status.PASSED if report.passed else Status.FAILED
+
+
+class _Steps:
+    """The sweep's progress: counted for a Ctrl-C summary, and passed on to the bar if any."""
+
+    def __init__(self, bar: Callable[[ProgressEvent], None] | None) -> None:
+        from ..judge.sweep import DEFAULT_STEPS
+
+        self.bar = bar
+        self.done, self.total = 0, len(DEFAULT_STEPS)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.done, self.total = event.completed, event.total
+        if self.bar is not None:
+            self.bar(event)
 
 
 @main.command()
@@ -87,19 +113,23 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
 
     presenter = Presenter()
     paths = [config] + ([impl] if impl is not None else [])
+    checks = 0
 
     def run_once() -> None:
+        nonlocal checks
         presenter.clear()
         try:
             presenter.table(build_checker(config, overrides, impl=impl).run())
         except BackpropCheckError as error:
             presenter.error(str(error))
+        checks += 1
         presenter.watching([str(path) for path in paths])
 
     try:
         watching.watch_files(paths, run_once, interval=interval)
     except KeyboardInterrupt:
-        return Status.PASSED
+        plural = "" if checks == 1 else "s"
+        raise Interrupted(f"Stopped watching {config} after {checks} check{plural}.") from None
     return Status.PASSED
 
 
@@ -134,7 +164,12 @@ def selftest(output_format: str) -> Status:
     from ..judge.selftest import run_selftest
     from ..report.presenter import Presenter
 
-    report = run_selftest()
+    try:
+        report = run_selftest()
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "Interrupted: bpcheck selftest stopped before every mutant had run; no verdict."
+        ) from None
     presenter = Presenter()
     if output_format == "json":
         presenter.json_document(report.to_dict())
