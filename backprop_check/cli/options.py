@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import click
 
-__all__ = ["ByteSize", "TableChoice", "problem_options", "text_or_json"]
+__all__ = ["ByteSize", "TableChoice", "available_cpus", "problem_options", "text_or_json"]
+
+
+# The largest memory budget taken seriously, 1 PiB: beyond it a number is a typo, and the
+# budget's arithmetic (divided among threads, into chunks) would leave machine integers.
+_LARGEST = 2**50
 
 
 class ByteSize(click.ParamType):
@@ -34,12 +41,16 @@ class ByteSize(click.ParamType):
         number = text.rstrip("kmgb")
         unit = text[len(number) :]
         try:
-            size = int(float(number) * self._UNITS[unit])
+            size = float(number) * self._UNITS[unit]
         except (ValueError, KeyError):
             self.fail(f"{value!r} is not a size such as 512M or 2G.", param, ctx)
+        if math.isnan(size):
+            self.fail(f"{value!r} is not a size such as 512M or 2G.", param, ctx)
+        if size > _LARGEST:
+            self.fail(f"{value!r} is more than any machine has (at most 1P).", param, ctx)
         if size < 2**20:
             self.fail(f"{value!r} is below the smallest budget, 1M.", param, ctx)
-        return size
+        return int(size)
 
 
 class TableChoice(click.Choice):
@@ -60,6 +71,13 @@ class TableChoice(click.Choice):
     @choices.setter
     def choices(self, value: Iterable[str]) -> None:
         pass  # the library's table is the truth; click's own assignment is ignored
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says, else all)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _methods() -> Iterable[str]:

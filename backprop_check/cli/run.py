@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import BackpropCheckError
+from . import options
 from .app import Interrupted, Status, main, status_of
 from .checking import build_checker, inputs_of, show_explanation
 from .options import ByteSize, problem_options
@@ -104,12 +105,13 @@ def run(
     paths = collect_configs(configs)
     if save_arrays is not None and len(paths) > 1:
         raise BackpropCheckError("--save-arrays takes a single config; several were given.")
+    presenter = Presenter()
     session = _Session(
-        presenter=Presenter(),
+        presenter=presenter,
         overrides=overrides,
         impl=impl,
         max_memory=max_memory,
-        jobs=jobs,
+        jobs=_capped(jobs, presenter),
         save_arrays=save_arrays,
         # Tables go to the terminal unless stdout carries the machine-readable report instead.
         show_tables=output_format == "table" or output is not None,
@@ -180,6 +182,15 @@ class _Session:
         if self.save_arrays is not None:
             save_arrays(report, self.save_arrays, protect=inputs_of(checker))
         return report
+
+
+def _capped(jobs: int | None, presenter: Presenter) -> int | None:
+    """--jobs, at most one thread per CPU: more only queue up and split the memory budget."""
+    cpus = options.available_cpus()
+    if jobs is not None and jobs > cpus:
+        presenter.warning(f"--jobs {jobs} is more than the {cpus} CPUs here; using {cpus}.")
+        return cpus
+    return jobs
 
 
 def _interrupted(finished: list[RunResult], path: Path, checker: Checker | None) -> Interrupted:
