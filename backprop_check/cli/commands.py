@@ -125,6 +125,14 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
         checks += 1
         presenter.watching([str(path) for path in paths])
 
+    for path in paths:
+        if not path.exists():
+            # Watching a file that is not there yet is allowed (it may be about to be saved),
+            # but never silently.
+            presenter.warning(
+                f"waiting for {path}: it does not exist yet, and is checked as soon as it is "
+                "saved (Ctrl-C to stop)."
+            )
     try:
         watching.watch_files(paths, run_once, interval=interval)
     except KeyboardInterrupt:
