@@ -58,6 +58,10 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
 
     presenter = Presenter()
     checker = build_checker(config, overrides)
+    if plot is not None:
+        from ..report.saving import refuse_inputs
+
+        refuse_inputs(plot, inputs_of(checker))  # before the sweep, not after it
     with presenter.progress() as progress:
         steps = _Steps(progress)
         try:
@@ -68,10 +72,8 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
             ) from None
     if plot is not None:
         from ..report.plot import write_sweep_plot
-        from ..report.saving import refuse_inputs
 
-        refuse_inputs(plot, inputs_of(checker))
-        write_sweep_plot(report, plot)
+        write_sweep_plot(report, plot, protect=inputs_of(checker))
     if output_format == "json":
         presenter.json_document(report.to_dict())
     else:
@@ -146,19 +148,21 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def init(path: Path, force: bool) -> Status:
     """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
+    import os
     from importlib.resources import files
 
     from ..report.presenter import Presenter
+    from ..report.saving import write_text
 
-    if path.exists() and not force:
+    # lexists: a symlink counts as existing even when it points nowhere.
+    if os.path.lexists(path) and not force:
         raise BackpropCheckError(
             f"{path}: already exists; not overwritten. Use --force to replace it."
         )
     starter = files("backprop_check").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
-    try:
-        path.write_text(starter.replace("bpcheck.yaml", str(path)), encoding="utf-8")
-    except OSError as error:
-        raise BackpropCheckError(f"{path}: cannot write the config ({error.strerror}).") from None
+    # A new file at PATH itself: a symlink there is replaced, never followed.
+    text = starter.replace("bpcheck.yaml", str(path))
+    write_text(path, text, what="the config", follow_symlinks=False)
     Presenter().raw(f"wrote {path}; check it with: bpcheck run {path}\n")
     return Status.PASSED
 

@@ -100,14 +100,19 @@ def run(
     config (or its data, or your code) cannot be used; the other configs still run.
     """
     from ..report.presenter import Presenter
+    from ..report.saving import refuse_inputs, write_text
     from ..spec.runs import collect_configs
 
     paths = collect_configs(configs)
     if save_arrays is not None and len(paths) > 1:
         raise BackpropCheckError("--save-arrays takes a single config; several were given.")
     presenter = Presenter()
+    inputs = [*paths, *([impl] if impl is not None else [])]
+    if output is not None:
+        refuse_inputs(output, inputs)  # now, before the configs' own data files are known too
     session = _Session(
         presenter=presenter,
+        inputs=inputs,
         overrides=overrides,
         impl=impl,
         max_memory=max_memory,
@@ -119,10 +124,12 @@ def run(
         heatmap=heatmap,
     )
     results = session.check_all(paths, fail_fast=fail_fast)
-    several = len(paths) > 1
-    _write_reports(
-        results, session.presenter, output_format=output_format, output=output, several=several
-    )
+    text = _report_text(results, output_format, several=len(paths) > 1)
+    if text is not None and output is None:
+        presenter.raw(text)
+    elif text is not None:
+        write_text(output, text, protect=session.inputs)
+    _write_step_summary(results, presenter, protect=session.inputs)
     return status_of(results)
 
 
@@ -131,6 +138,8 @@ class _Session:
     """One `bpcheck run`: the options every config is checked with, and how it is shown."""
 
     presenter: Presenter
+    # Every file the run reads (configs, their data, --impl), which no output may overwrite.
+    inputs: list[Path]
     overrides: dict[str, object]
     impl: Path | None
     max_memory: int
@@ -159,6 +168,7 @@ class _Session:
             checker = build_checker(
                 path, self.overrides, impl=self.impl, max_memory=self.max_memory, jobs=self.jobs
             )
+            self.inputs += inputs_of(checker)
             report = self._check(checker)
         except BackpropCheckError as error:
             self.presenter.error(str(error))
@@ -174,13 +184,15 @@ class _Session:
         return RunResult(config=str(path), report=report)
 
     def _check(self, checker: Checker) -> CheckReport:
-        from ..report.saving import save_arrays
+        from ..report.saving import refuse_inputs, save_arrays
 
+        if self.save_arrays is not None:
+            refuse_inputs(self.save_arrays, self.inputs)  # before the check, not after it
         _warn_if_slow(checker, self.presenter)
         with self.presenter.progress() as progress:
             report = checker.run(progress=progress)
         if self.save_arrays is not None:
-            save_arrays(report, self.save_arrays, protect=inputs_of(checker))
+            save_arrays(report, self.save_arrays, protect=self.inputs)
         return report
 
 
@@ -202,32 +214,23 @@ def _interrupted(finished: list[RunResult], path: Path, checker: Checker | None)
     return Interrupted(interrupted_summary(finished, str(path), completed, total))
 
 
-def _write_reports(
-    results: list[RunResult],
-    presenter: Presenter,
-    *,
-    output_format: str,
-    output: Path | None,
-    several: bool,
+def _write_step_summary(
+    results: list[RunResult], presenter: Presenter, *, protect: list[Path]
 ) -> None:
-    """The machine-readable report on stdout or into --output, and the CI step summary."""
+    """The Markdown report added to a CI job's summary page (GitHub's GITHUB_STEP_SUMMARY)."""
     import os
 
-    text = _report_text(results, output_format, several=several)
-    if text is not None:
-        if output is None:
-            presenter.raw(text)
-        else:
-            _write_text(output, text)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        from ..report.formats import to_markdown
+    if not summary:
+        return
+    from ..report.formats import to_markdown
+    from ..report.saving import append_text
 
-        try:
-            with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(to_markdown(results))
-        except OSError as error:
-            presenter.warning(f"{summary}: cannot append the step summary ({error.strerror}).")
+    try:
+        append_text(summary, to_markdown(results), what="the step summary", protect=protect)
+    except BackpropCheckError as error:
+        # The run's verdict stands; a summary that cannot be written is worth a note, no more.
+        presenter.warning(str(error))
 
 
 def _report_text(results: list[RunResult], output_format: str, *, several: bool) -> str | None:
@@ -240,13 +243,6 @@ def _report_text(results: list[RunResult], output_format: str, *, several: bool)
             return None  # a single unusable config: the error on stderr says it all
         return json_text(runs_document(results, several=several))
     return to_junit(results) if output_format == "junit" else to_markdown(results)
-
-
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise BackpropCheckError(f"{path}: cannot write the report ({error.strerror}).") from None
 
 
 def _warn_if_slow(checker: Checker, presenter: Presenter) -> None:
