@@ -528,6 +528,7 @@ class Checker:
             equation=equation,
             comparison=comparison,
             mode="directions",
+            tensor_shape=shape,
             error_estimate=None if estimate.error is None else float(np.max(estimate.error)),
             note=f"{count} random direction{'s' if count > 1 else ''}; the index is a direction's.",
         )

@@ -76,7 +76,7 @@ def test_json_document(runner: CliRunner) -> None:
     assert set(document) == {
         "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
         "batch_size", "dtype", "kinks", "config_sha256", "data_sha256", "versions", "mode",
-        "sample", "directions", "diagnosis", "warnings", "impl", "layers",
+        "sample", "directions", "coverage", "diagnosis", "warnings", "impl", "layers",
     }  # fmt: skip
     assert document["passed"] is True
     assert document["method"] == "central"
@@ -347,3 +347,33 @@ def test_dtype_and_kinks_options(runner: CliRunner) -> None:
     )
     assert (document["dtype"], document["eps"], document["passed"]) == ("float32", 0.01, True)
     assert document["warnings"][0].startswith("float32 keeps about 7 significant digits")
+
+
+def test_sampled_and_directional_runs_state_their_coverage(runner: CliRunner) -> None:
+    # sigmoid_bce.yaml (no kinks to leave out): φ¹ 8×8, ∇W¹ 8×6, ∇b¹ 8, φ² 8×3, ∇W² 3×8, ∇b² 3.
+    sigmoid_bce = str(ROOT / "configs" / "sigmoid_bce.yaml")
+    elements, checked = 64 + 48 + 8 + 24 + 24 + 3, 5 * 5 + 3
+    sampled = runner.invoke(main, ["run", sigmoid_bce, "--sample", "5"])
+    assert sampled.exit_code == 0
+    assert sampled.stdout.splitlines()[-1] == (
+        f"PASSED: 6 of 6 checks; checked {checked} of {elements} elements: a bug in one element "
+        f"is found with probability ≈ {100 * checked / elements:.3g} %."
+    )
+    document = json.loads(
+        runner.invoke(main, ["run", sigmoid_bce, "--sample", "5", "--format", "json"]).stdout
+    )
+    assert (document["coverage"]["checked"], document["coverage"]["elements"]) == (
+        checked,
+        elements,
+    )
+    # softmax_cce.yaml: φ¹ 8×16, ∇W¹ 16×4, ∇b¹ 16, φ² 8×8, ∇W² 8×16, ∇b² 8, φ³ 8×3, ∇W³ 3×8, ∇b³ 3.
+    elements = 128 + 64 + 16 + 64 + 128 + 8 + 24 + 24 + 3
+    directions = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--directions", "2"])
+    assert directions.stdout.splitlines()[-1].startswith(
+        f"PASSED: 9 of 9 checks; checked 2 random directions in each of 9 tensors ({elements} "
+        "elements in all): a bug as large as a typical element is found with probability "
+    )
+    # A directional row shows the tensor it checked, not the count of its directions.
+    rows = [line.split("│") for line in directions.stdout.splitlines() if line.startswith("│ ∇W¹")]
+    assert rows[0][3].strip() == "16×4"
+    assert "pass (2 directions)" in rows[0][-2]

@@ -14,10 +14,12 @@ import numpy as np
 __all__ = [
     "CheckReport",
     "Comparison",
+    "Coverage",
     "LayerReport",
     "ProgressEvent",
     "QuantityCheck",
     "RunResult",
+    "direction_detection",
     "json_number",
 ]
 
@@ -75,24 +77,32 @@ class QuantityCheck:
     sources: tuple[str, ...] = ()
     # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
     element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # The tensor's shape where the comparison's is another: a directional row compares K
+    # directional derivatives, not the tensor's elements.
+    tensor_shape: tuple[int, ...] | None = None
 
     @property
     def passed(self) -> bool:
         return self.comparison.passed
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the tensor this row checks."""
+        return self.comparison.shape if self.tensor_shape is None else self.tensor_shape
 
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison
         return {
             "quantity": self.quantity,
             "equation": self.equation,
-            "shape": list(c.shape),
+            "shape": list(self.shape),
             "max_abs_error": json_number(c.max_abs_error),
             "max_rel_error": json_number(c.max_rel_error),
             "rel_norm_error": json_number(c.rel_norm_error),
             "worst_index": list(c.worst_index),
             "worst_analytic": json_number(c.worst_analytic),
             "worst_numeric": json_number(c.worst_numeric),
-            "elements": int(np.prod(c.shape)),
+            "elements": math.prod(self.shape),
             "mode": self.mode,
             "checked": c.checked,
             "kinks": self.kinks,
@@ -133,6 +143,67 @@ class LayerReport:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How much of the gradients a sampled or directional check saw, and what that is worth.
+
+    ``checked`` is elements judged (sample) or directions per tensor (directions), ``elements``
+    every element of every tensor, ``detection`` the chance that a bug in one element is found.
+    """
+
+    mode: str
+    checked: int
+    elements: int
+    tensors: int
+    detection: float
+
+    def statement(self) -> str:
+        """E.g. 'checked 100 of 20,000 elements: a bug in one element is found with probability
+        ≈ 0.5 %'."""
+        chance = _percent(self.detection)
+        if self.mode == "directions":
+            return (
+                f"checked {self.checked} random direction{'s' if self.checked != 1 else ''} in "
+                f"each of {self.tensors} tensors ({self.elements:,} elements in all): a bug as "
+                f"large as a typical element is found with probability {chance}"
+            )
+        return (
+            f"checked {self.checked:,} of {self.elements:,} elements: a bug in one element is "
+            f"found with probability {chance}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "checked": self.checked,
+            "elements": self.elements,
+            "detection_probability": self.detection,
+            "statement": self.statement(),
+        }
+
+
+def direction_detection(*, elements: int, directions: int, rtol: float) -> float:
+    """The chance that ``directions`` random directions catch a bug in one of ``elements``.
+
+    With v uniform on the unit sphere and a bug δ in element i, ⟨a, v⟩ − ⟨n, v⟩ = δ vᵢ against
+    ⟨n, v⟩ ≈ ‖n‖ (v·n/‖n‖): their ratio is |δ|/‖n‖ times a standard Cauchy variable, so one
+    direction misses with chance (2/π)·atan(rtol·‖n‖/|δ|). For a bug as large as a typical
+    (root-mean-square) element, ‖n‖/|δ| = √elements.
+    """
+    miss = 2 / math.pi * math.atan(rtol * math.sqrt(elements))
+    return 1 - miss**directions
+
+
+def _percent(chance: float) -> str:
+    if chance >= 1:
+        return "100 %"
+    if chance > 0.999:
+        return "> 99.9 %"
+    if chance < 1e-4:
+        return "< 0.01 %"
+    return f"≈ {100 * chance:.3g} %" if chance >= 0.1 else f"≈ {100 * chance:.2g} %"
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """Everything a presenter needs; ``arrays`` holds the raw data for ``--save-arrays``."""
 
@@ -167,6 +238,34 @@ class CheckReport:
     def checks(self) -> tuple[QuantityCheck, ...]:
         return tuple(check for layer in self.layers for check in layer.checks)
 
+    @property
+    def coverage(self) -> Coverage | None:
+        """What a sampled or directional check saw; None when every element was checked."""
+        if self.mode not in ("sample", "directions"):
+            return None
+        sizes = [math.prod(check.shape) for check in self.checks]
+        found = []  # per tensor: the chance a bug in one of its elements is found
+        for check, size in zip(self.checks, sizes, strict=True):
+            c = check.comparison
+            if check.mode == "directions":
+                found.append(
+                    direction_detection(elements=size, directions=c.checked, rtol=self.rtol)
+                )
+            else:  # sampled, or checked element by element after its directions disagreed
+                found.append((c.checked - c.excluded) / size if size else 1.0)
+        total = sum(sizes)
+        return Coverage(
+            mode=self.mode,
+            checked=self.mode_count or 0
+            if self.mode == "directions"
+            else sum(c.comparison.checked - c.comparison.excluded for c in self.checks),
+            elements=total,
+            tensors=len(sizes),
+            detection=sum(p * n for p, n in zip(found, sizes, strict=True)) / total
+            if total
+            else 1.0,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``bpcheck run --format json``."""
         return {
@@ -188,6 +287,7 @@ class CheckReport:
             "mode": self.mode,
             "sample": self.mode_count if self.mode == "sample" else None,
             "directions": self.mode_count if self.mode == "directions" else None,
+            "coverage": None if self.coverage is None else self.coverage.to_dict(),
             "diagnosis": self.diagnosis,
             "warnings": list(self.warnings),
             "impl": self.impl,

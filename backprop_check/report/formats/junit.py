@@ -96,7 +96,8 @@ def _suite(result: RunResult, classname: str) -> ET.Element:
     for check in checks:
         suite.append(_testcase(check, report, classname))
     output = ET.SubElement(suite, "system-out")
-    output.text = _xml_text("\n".join([report.diagnosis, *report.warnings]))
+    coverage = [] if report.coverage is None else [report.coverage.statement()]
+    output.text = _xml_text("\n".join([report.diagnosis, *coverage, *report.warnings]))
     return suite
 
 
@@ -125,6 +126,8 @@ def _properties(report: CheckReport) -> ET.Element:
         "batch_size": str(report.batch_size),
         "mode": report.mode,
     }
+    if report.coverage is not None:
+        values["coverage"] = report.coverage.statement()
     for name, value in values.items():
         ET.SubElement(properties, "property", _attributes(name=name, value=value))
     return properties

@@ -32,6 +32,13 @@ def to_markdown(results: Sequence[RunResult]) -> str:
     blocks = [f"## bpcheck: {passed} of {len(results)} {noun} passed"]
     if results:
         blocks.append(_summary_table(results))
+    partial = [
+        f"- {_cell(result.config)}: {_cell(result.report.coverage.statement())}"
+        for result in results
+        if result.report is not None and result.report.coverage is not None
+    ]
+    if partial:
+        blocks.append("**Not every element was checked:**\n\n" + "\n".join(partial))
     blocks += [_details(result) for result in results if result.status != "passed"]
     return "\n\n".join(blocks) + "\n"
 

@@ -6,6 +6,7 @@ The rich presenter builds its tables from the same sentences and cells, so the t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from ...core.notation import quantity_symbol
@@ -92,9 +93,7 @@ def layer_title(layer: LayerReport, depth: int) -> str:
 def check_cells(check: QuantityCheck) -> list[str]:
     """One row of a layer's table, a cell per column of ``COLUMNS``."""
     c = check.comparison
-    size = 1
-    for extent in c.shape:
-        size *= extent
+    size = math.prod(check.shape)
     result = "pass" if c.passed else f"FAIL {c.failed}/{c.checked}"
     if check.mode == "directions":
         result += f" ({c.checked} direction{'s' if c.checked > 1 else ''})"
@@ -103,7 +102,7 @@ def check_cells(check: QuantityCheck) -> list[str]:
     return [
         quantity_symbol(check.quantity, check.layer),
         str(check.equation),
-        "×".join(str(extent) for extent in c.shape),
+        "×".join(str(extent) for extent in check.shape),
         number(c.max_abs_error),
         number(c.max_rel_error),
         number(c.rel_norm_error),
@@ -134,11 +133,15 @@ def failure_notes(layer: LayerReport) -> list[str]:
 
 
 def verdict_line(report: CheckReport) -> str:
+    """'PASSED: 9 of 9 checks.', saying how much was seen when not every element was."""
     checks = report.checks
     failed = sum(not check.passed for check in checks)
     if failed:
-        return f"FAILED: {failed} of {len(checks)} checks failed."
-    return f"PASSED: {len(checks)} of {len(checks)} checks."
+        line = f"FAILED: {failed} of {len(checks)} checks failed"
+    else:
+        line = f"PASSED: {len(checks)} of {len(checks)} checks"
+    coverage = report.coverage
+    return line + (f"; {coverage.statement()}." if coverage is not None else ".")
 
 
 def plain_text(report: CheckReport) -> str:

@@ -38,7 +38,7 @@ def show_check(console: Console, report: CheckReport) -> None:
     console.print(escape(report.diagnosis), soft_wrap=True)
     verdict, rest = verdict_line(report).split(":", 1)
     colour = "bold green" if report.passed else "bold red"
-    console.print(f"[{colour}]{verdict}[/]:{escape(rest)}")
+    console.print(f"[{colour}]{verdict}[/]:{escape(rest)}", soft_wrap=True)
 
 
 def _layer_table(layer: LayerReport, *, depth: int, origin: bool) -> Table:

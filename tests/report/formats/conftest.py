@@ -32,3 +32,8 @@ def results(passing: CheckReport, failing: CheckReport) -> list[RunResult]:
         RunResult(BAD_PATH, report=failing),
         RunResult(INVALID_PATH, error=INVALID_ERROR),
     ]
+
+
+@pytest.fixture(scope="module")
+def sampled() -> CheckReport:
+    return check(small_config(), sample=2)

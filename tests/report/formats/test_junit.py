@@ -10,7 +10,15 @@ from lxml import etree
 from backprop_check.report.data import RunResult
 from backprop_check.report.formats import to_junit
 
-from .samples import BAD_PATH, EQ2_DIAGNOSIS, INVALID_ERROR, INVALID_PATH, OK_PATH, row
+from .samples import (
+    BAD_PATH,
+    EQ2_DIAGNOSIS,
+    INVALID_ERROR,
+    INVALID_PATH,
+    OK_PATH,
+    SAMPLED_COVERAGE,
+    row,
+)
 
 # The Jenkins / Ant JUnit dialect (after the xunit plugin's junit-10.xsd), limited to what the
 # reporters of GitHub Actions, GitLab, Jenkins and Azure read: strict on element order and types.
@@ -201,3 +209,19 @@ def test_configs_sharing_a_stem_get_distinct_classnames(passing) -> None:
 def test_no_results_is_an_empty_but_valid_document() -> None:
     root = ET.fromstring(to_junit([]))
     assert (root.get("tests"), len(root)) == ("0", 0)
+
+
+def test_junit_says_which_configs_were_only_sampled(passing, sampled) -> None:
+    results = [RunResult(OK_PATH, report=passing), RunResult(BAD_PATH, report=sampled)]
+    root = ET.fromstring(to_junit(results))
+    coverage = {
+        suite.get("name"): {p.get("name"): p.get("value") for p in suite.find("properties")}.get(
+            "coverage"
+        )
+        for suite in root
+    }
+    assert coverage == {OK_PATH: None, BAD_PATH: SAMPLED_COVERAGE}
+    assert SAMPLED_COVERAGE in _suite(root, BAD_PATH).find("system-out").text
+    etree.XMLSchema(etree.fromstring(JUNIT_XSD)).assertValid(
+        etree.fromstring(to_junit(results).encode())
+    )

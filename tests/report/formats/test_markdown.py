@@ -10,7 +10,15 @@ from markdown_it import MarkdownIt
 from backprop_check.report.data import RunResult
 from backprop_check.report.formats import to_markdown
 
-from .samples import BAD_PATH, EQ2_DIAGNOSIS, INVALID_ERROR, INVALID_PATH, OK_PATH, row
+from .samples import (
+    BAD_PATH,
+    EQ2_DIAGNOSIS,
+    INVALID_ERROR,
+    INVALID_PATH,
+    OK_PATH,
+    SAMPLED_COVERAGE,
+    row,
+)
 
 
 def _cells(line: str) -> list[str]:
@@ -106,3 +114,10 @@ def test_markdown_newlines_inside_a_cell_become_line_breaks(failing) -> None:
     report = dataclasses.replace(failing, diagnosis="first line\nsecond | line")
     (row,) = _table_after(to_markdown([RunResult("x.yaml", report=report)]), SUMMARY_HEADER)
     assert row[5] == r"first line<br>second \| line"
+
+
+def test_markdown_says_which_configs_were_only_sampled(passing, sampled) -> None:
+    text = to_markdown([RunResult(OK_PATH, report=passing), RunResult(BAD_PATH, report=sampled)])
+    assert f"- {BAD_PATH}: {SAMPLED_COVERAGE}" in text.splitlines()
+    assert text.count("checked 18 of 153") == 1
+    assert to_markdown([RunResult(OK_PATH, report=passing)]).count("elements") == 0

@@ -14,7 +14,7 @@ from backprop_check.report.formats.text import COLUMNS
 from backprop_check.report.presenter import Presenter
 
 from ...helpers import broken_sigmoid, small_config
-from .samples import EQ2_DIAGNOSIS, row
+from .samples import EQ2_DIAGNOSIS, SAMPLED_COVERAGE, row
 
 
 def test_assert_gradients_match(monkeypatch) -> None:
@@ -83,3 +83,7 @@ def test_plain_text_of_a_pass_ends_with_the_verdict(passing: CheckReport) -> Non
     text = plain_text(passing)
     assert text.endswith("PASSED: 9 of 9 checks.\n")
     assert "FAIL" not in text
+
+
+def test_a_sampled_check_says_in_its_verdict_how_little_it_saw(sampled: CheckReport) -> None:
+    assert plain_text(sampled).splitlines()[-1] == (f"PASSED: 9 of 9 checks; {SAMPLED_COVERAGE}.")
