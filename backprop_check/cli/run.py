@@ -173,8 +173,8 @@ class _Session:
         except BackpropCheckError as error:
             self.presenter.error(str(error))
             return RunResult(config=str(path), error=str(error))
-        except KeyboardInterrupt:
-            raise _interrupted(finished, path, checker) from None
+        except KeyboardInterrupt as stop:
+            raise _interrupted(finished, path, checker, stop) from None
         if self.show_tables:
             if self.explain:
                 show_explanation(checker.config, self.presenter)
@@ -205,12 +205,23 @@ def _capped(jobs: int | None, presenter: Presenter) -> int | None:
     return jobs
 
 
-def _interrupted(finished: list[RunResult], path: Path, checker: Checker | None) -> Interrupted:
-    """Ctrl-C during a config: what had been checked, of it and of the configs before it."""
+def _interrupted(
+    finished: list[RunResult], path: Path, checker: Checker | None, stop: KeyboardInterrupt
+) -> Interrupted:
+    """Ctrl-C during a config: what had been checked, of it and of the configs before it.
+
+    The rows done come with the interrupt where the checker attaches them (``completed`` and
+    ``total``), else from the checker's own ``completed``; before the check began, there are none.
+    """
     from ..report.formats.text import interrupted_summary
 
-    completed: list[QuantityCheck] = list(getattr(checker, "completed", []))
-    total = len(checker.targets) if checker is not None else 0
+    rows = getattr(stop, "completed", None)
+    completed: list[QuantityCheck] = list(
+        rows if rows is not None else getattr(checker, "completed", [])
+    )
+    total = getattr(stop, "total", None)
+    if total is None:
+        total = len(checker.targets) if checker is not None else 0
     return Interrupted(interrupted_summary(finished, str(path), completed, total))
 
 

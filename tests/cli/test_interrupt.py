@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner, Result
 
-from backprop_check import watching
+from backprop_check import check, watching
 from backprop_check.cli import main
 from backprop_check.judge import checker, explain, selftest
 
@@ -75,3 +75,19 @@ def test_run_before_any_row_is_done(runner: CliRunner, monkeypatch, where: str) 
         monkeypatch.setattr(checker.Checker, "run", _ctrl_c)
     stderr = _interrupted(runner.invoke(main, ["run", str(SOFTMAX_CCE)]))
     assert stderr.startswith(f"Interrupted while checking {SOFTMAX_CCE}: ")
+
+
+def test_run_reads_the_rows_an_interrupt_carries(runner: CliRunner, monkeypatch) -> None:
+    rows = check(SOFTMAX_CCE).checks
+
+    class Carrying(KeyboardInterrupt):
+        completed, total = rows[:3], len(rows)
+
+    def interrupt_with_rows(self, **kwargs):
+        raise Carrying
+
+    monkeypatch.setattr(checker.Checker, "run", interrupt_with_rows)
+    stderr = _interrupted(runner.invoke(main, ["run", str(SOFTMAX_CCE)]))
+    assert stderr == (
+        f"Interrupted while checking {SOFTMAX_CCE}: 3 of 9 checks done, 3 passed, 0 failed.\n"
+    )
