@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # Public names and the module each lives in. Imported on first use, so that `bpcheck --help`
 # does not pay for numpy and rich.
@@ -28,7 +28,6 @@ _EXPORTS = {
     "assert_gradients_match": "judge.checker",
     "Checker": "judge.checker",
     "RunResult": "report.data",
-    "run_check": "judge.checker",
     "save_arrays": "report.saving",
 }
 
@@ -47,7 +46,6 @@ __all__ = [
     "assert_gradients_match",
     "check",
     "load_config",
-    "run_check",
     "save_arrays",
 ]
 
@@ -60,7 +58,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .errors import BackpropCheckError, ConfigError
-    from .judge.checker import Checker, assert_gradients_match, check, run_check
+    from .judge.checker import Checker, assert_gradients_match, check
     from .report.data import CheckReport, LayerReport, QuantityCheck, RunResult
     from .report.saving import save_arrays
     from .spec.config import CheckOptions, Config, LayerSpec, load_config

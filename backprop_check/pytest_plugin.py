@@ -73,7 +73,7 @@ class BpcheckItem(pytest.Item):
 
     def runtest(self) -> None:
         from .judge.checker import check
-        from .report.presenter import plain_text
+        from .report.formats.text import plain_text
 
         report = check(self.config_path, impl=self.impl)
         if not report.passed:

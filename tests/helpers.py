@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,13 @@ def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def broken_sigmoid(monkeypatch: Any) -> None:
+    """σ' replaced by σ for this test: Eq. 2 breaks below every sigmoid layer."""
+    from backprop_check.core.activations import ACTIVATIONS
+
+    sigmoid = ACTIVATIONS["sigmoid"]
+    monkeypatch.setitem(
+        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
+    )

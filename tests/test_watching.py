@@ -65,3 +65,27 @@ def test_cli_watch_rechecks_and_survives_a_broken_save(tmp_path: Path, monkeypat
     assert result.stdout.count("PASSED: 9 of 9 checks.") == 2
     assert "unknown loss 'hinge'" in result.stderr
     assert result.stdout.count(f"watching {config}: save to re-check, Ctrl-C to stop") == 3
+
+
+def test_cli_watch_says_it_is_waiting_for_a_missing_file(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "later.yaml"
+    real = watching.watch_files
+    sleeps = []
+
+    def create_it_on_the_third_poll(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            config.write_text(yaml.safe_dump(small_config()))
+
+    def one_run(paths, on_change, *, interval):
+        return real(paths, on_change, interval=interval, runs=1, sleep=create_it_on_the_third_poll)
+
+    monkeypatch.setattr(watching, "watch_files", one_run)
+    result = CliRunner().invoke(main, ["watch", str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Note: waiting for {config}: it does not exist yet, and is checked as soon as it is "
+        "saved (Ctrl-C to stop).\n"
+    )
+    assert result.stdout.count("PASSED: 9 of 9 checks.") == 1
+    assert len(sleeps) == 3

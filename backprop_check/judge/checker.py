@@ -93,7 +93,7 @@ def assert_gradients_match(
     """
     report = check(config, impl=impl, **overrides)
     if not report.passed:
-        from ..report.presenter import plain_text
+        from ..report.formats.text import plain_text
 
         raise AssertionError(plain_text(report))
     return report
@@ -528,6 +528,7 @@ class Checker:
             equation=equation,
             comparison=comparison,
             mode="directions",
+            tensor_shape=shape,
             error_estimate=None if estimate.error is None else float(np.max(estimate.error)),
             note=f"{count} random direction{'s' if count > 1 else ''}; the index is a direction's.",
         )
@@ -548,7 +549,7 @@ class Checker:
 
 def _versions() -> dict[str, str]:
     """What produced the numbers: enough to reproduce a run together with the config's hash."""
-    from .. import __version__
+    from .._version import __version__
 
     return {"bpcheck": __version__, "numpy": np.__version__, "python": platform.python_version()}
 

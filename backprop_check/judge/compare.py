@@ -6,33 +6,13 @@ rel > rtol AND abs > atol, so tiny gradients are judged by atol and large ones b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from ..report.data import Comparison
 
 __all__ = ["Comparison", "compare", "element_errors"]
 
 Array = np.ndarray
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Summary of one analytic-vs-numeric comparison."""
-
-    shape: tuple[int, ...]
-    checked: int
-    max_abs_error: float
-    max_rel_error: float
-    rel_norm_error: float
-    worst_index: tuple[int, ...]
-    worst_analytic: float
-    worst_numeric: float
-    failed: int
-    excluded: int = 0
-
-    @property
-    def passed(self) -> bool:
-        return self.failed == 0
 
 
 def element_errors(analytic: Array, numeric: Array) -> tuple[Array, Array]:

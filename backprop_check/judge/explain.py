@@ -6,10 +6,9 @@ pairing when there is one; Eq. 2 below), then Eq. 3 and Eq. 4, each with its sha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..core.backprop import SPECIAL_CASES
 from ..core.notation import superscript as sup
+from ..report.data.explain import ExplainedLayer, Line
 from ..spec.config import Config
 
 __all__ = ["ExplainedLayer", "Line", "explain"]
@@ -33,34 +32,6 @@ _SPECIAL_NOTES = {
     ("softmax", "categorical_crossentropy"): "seed §3.3.1",
     ("relu", "mse"): "seed §3.1.1",
 }
-
-
-@dataclass(frozen=True)
-class Line:
-    """One equation: what it computes, how, where it comes from, and the result's shape."""
-
-    symbol: str
-    formula: str
-    source: str
-    shape: str
-
-
-@dataclass(frozen=True)
-class ExplainedLayer:
-    layer: int
-    units: int
-    activation: str
-    role: str
-    lines: tuple[Line, ...]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "layer": self.layer,
-            "units": self.units,
-            "activation": self.activation,
-            "role": self.role,
-            "equations": [line.__dict__ for line in self.lines],
-        }
 
 
 def explain(config: Config) -> tuple[ExplainedLayer, ...]:

@@ -21,6 +21,7 @@ from ..core.backprop import Gradients, Steps, backward, grad_w
 from ..core.network import Network, Trace
 from ..core.notation import quantity_symbol
 from ..report.data import CheckReport
+from ..report.data.selftest import MutantResult, SelftestReport
 from ..spec.config import Config, load_config
 from ..spec.data import Dataset
 from .checker import Checker
@@ -236,44 +237,6 @@ def _kink_case() -> Config:
     # Forward differences with a negative step are backward differences: (L(θ) − L(θ − ε)) / ε.
     check = dataclasses.replace(config.check, method="forward", eps=-1e-7)
     return dataclasses.replace(config, data=data, check=check)
-
-
-@dataclass(frozen=True)
-class MutantResult:
-    """How the checker fared against one mutant."""
-
-    name: str
-    origin: str
-    explanation: str
-    caught: bool
-    row: str  # e.g. "φ³ (Eq. 2, layer 3)", or "" when nothing failed
-    error: float  # that row's max relative error
-    diagnosis: str
-    network: str  # which network caught it
-    why_not: str = ""  # why the usual network could not, when a special case was needed
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class SelftestReport:
-    correct_passed: bool
-    correct_failures: tuple[str, ...]
-    results: tuple[MutantResult, ...]
-
-    @property
-    def passed(self) -> bool:
-        """The correct build passed and every catchable mutant was caught."""
-        return self.correct_passed and all(result.caught for result in self.results)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "correct_build_passed": self.correct_passed,
-            "correct_build_failures": list(self.correct_failures),
-            "mutants": [result.to_dict() for result in self.results],
-        }
 
 
 def _check(config: Config, analytic: Analytic | None) -> CheckReport:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import BackpropCheckError
-from ..judge.sweep import SweepReport, format_step
+from .data.sweep import SweepReport, format_step
+from .saving import write_atomically
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["write_sweep_plot"]
 
@@ -15,8 +21,14 @@ __all__ = ["write_sweep_plot"]
 _FLOOR = 1e-17
 
 
-def write_sweep_plot(report: SweepReport, path: Path) -> None:
-    """Draw ``report`` as a log-log PNG at ``path``; eps increases to the right."""
+def write_sweep_plot(
+    report: SweepReport, path: Path, *, protect: Iterable[str | Path] = ()
+) -> None:
+    """Draw ``report`` as a log-log PNG at ``path``; eps increases to the right.
+
+    Paths in ``protect`` (the config, its data) are never overwritten; the file is written
+    atomically.
+    """
     try:
         # This form looks the package up as well, so a missing or blocked matplotlib fails here
         # even when matplotlib.figure is already loaded.
@@ -25,9 +37,20 @@ def write_sweep_plot(report: SweepReport, path: Path) -> None:
         raise BackpropCheckError(
             "--plot needs matplotlib: pip install 'backprop_check[plot]'"
         ) from None
+    figure = _figure(report, matplotlib.figure.Figure)
+    write_atomically(
+        path,
+        lambda handle: figure.savefig(handle, format="png", dpi=120),
+        what="the figure",
+        protect=protect,
+    )
+
+
+def _figure(report: SweepReport, figure_type: type[Figure]) -> Figure:
+    """The V: one line per row, rtol, and the recommended and configured steps."""
     # A bare Figure renders with Agg on savefig, without pyplot's global state or backend choice,
     # so a caller's interactive backend is left alone and nothing needs closing.
-    figure = matplotlib.figure.Figure(figsize=(8, 5), layout="constrained")
+    figure = figure_type(figsize=(8, 5), layout="constrained")
     axes = figure.add_subplot()
     steps = list(report.steps)
     for row in report.rows:
@@ -66,7 +89,7 @@ def write_sweep_plot(report: SweepReport, path: Path) -> None:
     axes.set_title(f"{Path(report.config).name} · {report.method}: error against step")
     axes.grid(True, which="major", alpha=0.3)
     axes.legend(fontsize="small", ncols=2)
-    figure.savefig(path, format="png", dpi=120)
+    return figure
 
 
 def _drawable(error: float) -> float:

@@ -1,22 +1,20 @@
-"""Several configs in one run: folders, globs, exit codes, the JSON document, --fail-fast."""
+"""Several configs in one run: folders, exit codes, JSON, JUnit, Markdown, --fail-fast, Ctrl-C."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 from click.testing import CliRunner
 
-from backprop_check import ConfigError, assert_gradients_match, check
 from backprop_check.cli import main
-from backprop_check.core.activations import ACTIVATIONS
-from backprop_check.errors import BackpropCheckError
-from backprop_check.spec.runs import collect_configs
 
-from .helpers import CONFIGS, ROOT, small_config
+from ..helpers import CONFIGS, ROOT, broken_sigmoid, small_config
+
+TANH_NET = small_config(
+    layers=[{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}]
+)
 
 
 def _folder(tmp_path: Path, **configs: dict) -> Path:
@@ -25,34 +23,6 @@ def _folder(tmp_path: Path, **configs: dict) -> Path:
     for name, config in configs.items():
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(config))
     return folder
-
-
-def _broken_sigmoid(monkeypatch) -> None:
-    sigmoid = ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(
-        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
-    )
-
-
-TANH_NET = small_config(
-    layers=[{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}]
-)
-
-
-def test_collect_folders_globs_and_files(tmp_path: Path) -> None:
-    folder = _folder(tmp_path, b=small_config(), a=small_config())
-    (folder / "notes.txt").write_text("not a config")
-    assert collect_configs([folder]) == [folder / "a.yaml", folder / "b.yaml"]
-    assert collect_configs([str(folder / "*.yaml"), folder / "a.yaml"]) == [
-        folder / "a.yaml",
-        folder / "b.yaml",
-    ]
-    assert collect_configs([tmp_path / "missing.yaml"]) == [tmp_path / "missing.yaml"]
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(BackpropCheckError, match=r"no \.yaml or \.yml configs in this folder"):
-        collect_configs([tmp_path / "empty"])
-    with pytest.raises(BackpropCheckError, match="no file matches this pattern"):
-        collect_configs([str(tmp_path / "*.nothing")])
 
 
 def test_a_folder_of_passing_configs(tmp_path: Path) -> None:
@@ -64,7 +34,7 @@ def test_a_folder_of_passing_configs(tmp_path: Path) -> None:
 
 def test_one_broken_derivative_exits_1_and_the_rest_still_run(tmp_path: Path, monkeypatch) -> None:
     folder = _folder(tmp_path, a_tanh=TANH_NET, b_sigmoid=small_config())
-    _broken_sigmoid(monkeypatch)
+    broken_sigmoid(monkeypatch)
     result = CliRunner().invoke(main, ["run", str(folder)])
     assert result.exit_code == 1
     assert "1 of 2 configs passed" in result.stdout
@@ -88,65 +58,10 @@ def test_an_invalid_config_exits_2_and_the_valid_ones_still_run(tmp_path: Path) 
 
 def test_fail_fast_stops_at_the_first_failure(tmp_path: Path, monkeypatch) -> None:
     folder = _folder(tmp_path, a=small_config(), b=TANH_NET)
-    _broken_sigmoid(monkeypatch)
+    broken_sigmoid(monkeypatch)
     result = CliRunner().invoke(main, ["run", str(folder), "--fail-fast", "--format", "json"])
     assert result.exit_code == 1
     assert len(json.loads(result.stdout)["runs"]) == 1
-
-
-def test_the_api_document_equals_the_cli_json() -> None:
-    config = CONFIGS[0]
-    cli = json.loads(CliRunner().invoke(main, ["run", str(config), "--format", "json"]).stdout)
-    assert check(config).to_dict() == cli
-    assert check(yaml.safe_load(config.read_text())).to_dict()["layers"] == cli["layers"]
-
-
-def test_assert_gradients_match(monkeypatch) -> None:
-    report = assert_gradients_match(small_config(), eps=1e-5)
-    assert report.passed
-    _broken_sigmoid(monkeypatch)
-    with pytest.raises(AssertionError) as caught:
-        assert_gradients_match(small_config())
-    message = str(caught.value)
-    assert "Layer 2 of 3 · 5 units · sigmoid · hidden" in message
-    assert "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2" in message
-    assert "\x1b[" not in message  # plain text, no colour codes
-    with pytest.raises(ConfigError):
-        assert_gradients_match(small_config(loss="hinge"))
-
-
-def test_save_arrays_takes_one_config(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["run", str(ROOT / "configs"), "--save-arrays", str(tmp_path / "a.npz")]
-    )
-    assert result.exit_code == 2
-    assert result.stderr == "Error: --save-arrays takes a single config; several were given.\n"
-
-
-def test_init_writes_a_starter_that_passes(tmp_path: Path) -> None:
-    runner = CliRunner()
-    target = tmp_path / "net.yaml"
-    result = runner.invoke(main, ["init", str(target)])
-    assert result.exit_code == 0
-    assert result.stdout == f"wrote {target}; check it with: bpcheck run {target}\n"
-    assert target.read_text().startswith("# A bpcheck config")
-    assert runner.invoke(main, ["run", str(target)]).exit_code == 0
-    target.write_text("mine")
-    again = runner.invoke(main, ["init", str(target)])
-    assert again.exit_code == 2
-    assert (
-        again.stderr
-        == f"Error: {target}: already exists; not overwritten. Use --force to replace it.\n"
-    )
-    assert target.read_text() == "mine"
-    assert runner.invoke(main, ["init", str(target), "--force"]).exit_code == 0
-    assert target.read_text().startswith("# A bpcheck config")
-
-
-def test_init_default_name(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert CliRunner().invoke(main, ["init"]).exit_code == 0
-    assert (tmp_path / "bpcheck.yaml").exists()
 
 
 def test_junit_names_the_failing_layer_and_equation(tmp_path: Path, monkeypatch) -> None:
@@ -155,7 +70,7 @@ def test_junit_names_the_failing_layer_and_equation(tmp_path: Path, monkeypatch)
     folder = _folder(
         tmp_path, a_tanh=TANH_NET, b_sigmoid=small_config(), c_bad=small_config(loss="x")
     )
-    _broken_sigmoid(monkeypatch)
+    broken_sigmoid(monkeypatch)
     report = tmp_path / "report.xml"
     result = CliRunner().invoke(
         main, ["run", str(folder), "--format", "junit", "--output", str(report)]
@@ -232,25 +147,3 @@ def test_ctrl_c_prints_what_was_checked_and_exits_130(monkeypatch) -> None:
     assert result.stderr == (
         f"Interrupted while checking {CONFIGS[-1]}: 4 of 9 checks done, 4 passed, 0 failed.\n"
     )
-
-
-def test_a_network_too_big_for_the_budget_is_refused_before_allocating(tmp_path: Path) -> None:
-    huge = {
-        "input_size": 4,
-        "layers": [
-            {"units": 5_000_000, "activation": "relu"},
-            {"units": 3, "activation": "softmax"},
-        ],
-        "loss": "cce",
-    }
-    path = tmp_path / "huge.yaml"
-    path.write_text(yaml.safe_dump(huge))
-    result = CliRunner().invoke(main, ["run", str(path)])
-    assert result.exit_code == 2
-    assert result.stderr.startswith(
-        f"Error: {path}, line 4, column 10, key 'layers[0].units': this network needs about "
-    )
-    assert " for its parameters, gradients and activations" in result.stderr
-    assert "more than the memory budget of 512.0 MiB (--max-memory)" in result.stderr
-    small = CliRunner().invoke(main, ["run", str(CONFIGS[-1]), "--max-memory", "1M"])
-    assert small.exit_code == 0  # a small network fits, and the differences are chunked

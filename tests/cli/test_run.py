@@ -1,8 +1,7 @@
-"""The `bpcheck` command through CliRunner: exit codes, JSON shape, tables, messages."""
+"""`bpcheck run CONFIG` through CliRunner: tables, JSON, options, messages, exit codes."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -13,11 +12,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from backprop_check import __version__
+from backprop_check import check
 from backprop_check.cli import main
-from backprop_check.core.activations import ACTIVATIONS
 
-from .helpers import CONFIGS, ROOT, small_config, write
+from ..helpers import CONFIGS, ROOT, broken_sigmoid, small_config, write
 
 SOFTMAX_CCE = ROOT / "configs" / "softmax_cce.yaml"
 
@@ -78,7 +76,7 @@ def test_json_document(runner: CliRunner) -> None:
     assert set(document) == {
         "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
         "batch_size", "dtype", "kinks", "config_sha256", "data_sha256", "versions", "mode",
-        "sample", "directions", "diagnosis", "warnings", "impl", "layers",
+        "sample", "directions", "coverage", "diagnosis", "warnings", "impl", "layers",
     }  # fmt: skip
     assert document["passed"] is True
     assert document["method"] == "central"
@@ -105,6 +103,13 @@ def test_json_document(runner: CliRunner) -> None:
     assert first["failed"] == 0
 
 
+def test_the_api_document_equals_the_cli_json() -> None:
+    config = CONFIGS[0]
+    cli = json.loads(CliRunner().invoke(main, ["run", str(config), "--format", "json"]).stdout)
+    assert check(config).to_dict() == cli
+    assert check(yaml.safe_load(config.read_text())).to_dict()["layers"] == cli["layers"]
+
+
 def test_options_override_the_file(runner: CliRunner) -> None:
     args = ["run", str(SOFTMAX_CCE), "--format", "json", "--eps", "1e-5", "--rtol", "1e-4",
             "--atol", "1e-7", "--seed", "4", "--batch-size", "3"]  # fmt: skip
@@ -121,10 +126,7 @@ def test_options_override_the_file(runner: CliRunner) -> None:
 def test_a_broken_derivative_exits_1_and_names_the_equation(
     runner: CliRunner, monkeypatch, tmp_path: Path
 ) -> None:
-    sigmoid = ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(
-        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
-    )
+    broken_sigmoid(monkeypatch)
     result = runner.invoke(main, ["run", str(_config_file(tmp_path))])
     assert result.exit_code == 1
     assert "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2" in result.stdout
@@ -206,20 +208,12 @@ def test_save_arrays_into_a_missing_folder_exits_2(runner: CliRunner, tmp_path: 
     assert result.stderr.startswith(f"Error: {target}: cannot write the arrays file")
 
 
-def test_version_and_help(runner: CliRunner) -> None:
-    assert runner.invoke(main, ["--version"]).stdout == f"bpcheck, version {__version__}\n"
-    result = runner.invoke(main, ["run", "--help"])
-    assert result.exit_code == 0
-    for option in (
-        "--eps",
-        "--rtol",
-        "--atol",
-        "--seed",
-        "--batch-size",
-        "--format",
-        "--save-arrays",
-    ):
-        assert option in result.stdout
+def test_save_arrays_takes_one_config(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["run", str(ROOT / "configs"), "--save-arrays", str(tmp_path / "a.npz")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --save-arrays takes a single config; several were given.\n"
 
 
 def test_python_dash_m_runs_the_cli() -> None:
@@ -297,66 +291,31 @@ def test_a_slow_full_check_suggests_a_quicker_mode(runner: CliRunner, monkeypatc
     assert json.loads(result.stdout)["passed"] is True
 
 
-# --------------------------------------------------------------------------- explain, sweep
-
-
-def test_explain_prints_the_equations(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["explain", str(SOFTMAX_CCE)])
-    assert result.exit_code == 0
-    lines = [line.strip() for line in result.stdout.splitlines()]
-    assert lines[0] == f"bpcheck explain · {SOFTMAX_CCE} · loss categorical_crossentropy"
-    assert any(
-        line.startswith("φ³  = a³ Σ_j y_j − y  (= a³ − y for one-hot y)")
-        and "(softmax + categorical cross-entropy, Eq. 1, seed §3.3.1)" in line
-        for line in lines
+def test_a_network_too_big_for_the_budget_is_refused_before_allocating(tmp_path: Path) -> None:
+    huge = {
+        "input_size": 4,
+        "layers": [
+            {"units": 5_000_000, "activation": "relu"},
+            {"units": 3, "activation": "softmax"},
+        ],
+        "loss": "cce",
+    }
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(huge))
+    result = CliRunner().invoke(main, ["run", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"Error: {path}, line 4, column 10, key 'layers[0].units': this network needs about "
     )
-    assert any(
-        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "seed §3.2.2" in line for line in lines
-    )
-    document = json.loads(
-        runner.invoke(main, ["explain", str(SOFTMAX_CCE), "--format", "json"]).stdout
-    )
-    assert [layer["layer"] for layer in document["layers"]] == [3, 2, 1]
+    assert " for its parameters, gradients and activations" in result.stderr
+    assert "more than the memory budget of 512.0 MiB (--max-memory)" in result.stderr
+    small = CliRunner().invoke(main, ["run", str(CONFIGS[-1]), "--max-memory", "1M"])
+    assert small.exit_code == 0  # a small network fits, and the differences are chunked
 
 
 def test_run_explain_puts_the_equations_above_the_tables(runner: CliRunner) -> None:
     output = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--explain"]).stdout
     assert output.index("bpcheck explain") < output.index("Layer 1 of 3")
-
-
-def test_sweep_shows_the_v_and_recommends_an_eps(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE)])
-    assert result.exit_code == 0, result.output
-    assert "max relative error against eps" in result.stdout
-    assert "Recommended eps: 1e-05, the bottom of the V." in result.stdout
-    document = json.loads(
-        runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--format", "json"]).stdout
-    )
-    assert document["recommended_eps"] == 1e-5
-    assert len(document["steps"]) == 12
-
-
-def test_sweep_tells_a_bug_from_a_numerical_problem(runner: CliRunner, monkeypatch) -> None:
-    sigmoid = ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(
-        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
-    )
-    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE)])
-    assert result.exit_code == 1
-    assert "never agree at any eps: real bugs, not a numerical problem." in result.stdout
-
-
-def test_sweep_plot_writes_a_png_and_never_over_an_input(runner: CliRunner, tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
-    figure = tmp_path / "v.png"
-    assert runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--plot", str(figure)]).exit_code == 0
-    assert figure.read_bytes().startswith(b"\x89PNG")
-    config = _config_file(tmp_path)
-    before = config.read_bytes()
-    result = runner.invoke(main, ["sweep", str(config), "--plot", str(config)])
-    assert result.exit_code == 2
-    assert "refusing to write over an input file" in result.stderr
-    assert config.read_bytes() == before
 
 
 def test_heatmap_draws_the_failing_tensor(runner: CliRunner, monkeypatch) -> None:
@@ -388,3 +347,33 @@ def test_dtype_and_kinks_options(runner: CliRunner) -> None:
     )
     assert (document["dtype"], document["eps"], document["passed"]) == ("float32", 0.01, True)
     assert document["warnings"][0].startswith("float32 keeps about 7 significant digits")
+
+
+def test_sampled_and_directional_runs_state_their_coverage(runner: CliRunner) -> None:
+    # sigmoid_bce.yaml (no kinks to leave out): φ¹ 8×8, ∇W¹ 8×6, ∇b¹ 8, φ² 8×3, ∇W² 3×8, ∇b² 3.
+    sigmoid_bce = str(ROOT / "configs" / "sigmoid_bce.yaml")
+    elements, checked = 64 + 48 + 8 + 24 + 24 + 3, 5 * 5 + 3
+    sampled = runner.invoke(main, ["run", sigmoid_bce, "--sample", "5"])
+    assert sampled.exit_code == 0
+    assert sampled.stdout.splitlines()[-1] == (
+        f"PASSED: 6 of 6 checks; checked {checked} of {elements} elements: a bug in one element "
+        f"is found with probability ≈ {100 * checked / elements:.3g} %."
+    )
+    document = json.loads(
+        runner.invoke(main, ["run", sigmoid_bce, "--sample", "5", "--format", "json"]).stdout
+    )
+    assert (document["coverage"]["checked"], document["coverage"]["elements"]) == (
+        checked,
+        elements,
+    )
+    # softmax_cce.yaml: φ¹ 8×16, ∇W¹ 16×4, ∇b¹ 16, φ² 8×8, ∇W² 8×16, ∇b² 8, φ³ 8×3, ∇W³ 3×8, ∇b³ 3.
+    elements = 128 + 64 + 16 + 64 + 128 + 8 + 24 + 24 + 3
+    directions = runner.invoke(main, ["run", str(SOFTMAX_CCE), "--directions", "2"])
+    assert directions.stdout.splitlines()[-1].startswith(
+        f"PASSED: 9 of 9 checks; checked 2 random directions in each of 9 tensors ({elements} "
+        "elements in all): a bug as large as a typical element is found with probability "
+    )
+    # A directional row shows the tensor it checked, not the count of its directions.
+    rows = [line.split("│") for line in directions.stdout.splitlines() if line.startswith("│ ∇W¹")]
+    assert rows[0][3].strip() == "16×4"
+    assert "pass (2 directions)" in rows[0][-2]

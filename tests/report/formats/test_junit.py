@@ -1,31 +1,24 @@
-"""JUnit XML and Markdown reports: valid for CI, counted right, naming the broken equation."""
+"""JUnit XML: valid for CI reporters, counted right, naming the broken layer and equation."""
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import xml.etree.ElementTree as ET
 
-import pytest
 from junitparser import Error, Failure, JUnitXml
 from lxml import etree
-from markdown_it import MarkdownIt
 
-from backprop_check import check
-from backprop_check.core.activations import ACTIVATIONS
-from backprop_check.report.data import CheckReport, QuantityCheck, RunResult
-from backprop_check.report.formats import to_junit, to_markdown
+from backprop_check.report.data import RunResult
+from backprop_check.report.formats import to_junit
 
-from ..helpers import small_config
-
-OK_PATH = "configs/ok.yaml"
-BAD_PATH = "configs/bad.net.yaml"
-INVALID_PATH = "configs/broken.yaml"
-INVALID_ERROR = (
-    "configs/broken.yaml, line 2, column 33, key 'layers[0].activation': unknown activation "
-    "'nope'. Expected one of: linear, relu, sigmoid, softmax, tanh."
+from .samples import (
+    BAD_PATH,
+    EQ2_DIAGNOSIS,
+    INVALID_ERROR,
+    INVALID_PATH,
+    OK_PATH,
+    SAMPLED_COVERAGE,
+    row,
 )
-EQ2_DIAGNOSIS = "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2"
 
 # The Jenkins / Ant JUnit dialect (after the xunit plugin's junit-10.xsd), limited to what the
 # reporters of GitHub Actions, GitLab, Jenkins and Azure read: strict on element order and types.
@@ -90,36 +83,6 @@ JUNIT_XSD = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.fixture(scope="module")
-def passing() -> CheckReport:
-    return check(small_config())
-
-
-@pytest.fixture
-def failing(monkeypatch) -> CheckReport:
-    # σ' replaced by σ: Eq. 2 breaks at layer 2, and everything below it follows.
-    sigmoid = ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(
-        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
-    )
-    report = check(small_config())
-    assert report.diagnosis.startswith(EQ2_DIAGNOSIS)
-    return report
-
-
-@pytest.fixture
-def results(passing: CheckReport, failing: CheckReport) -> list[RunResult]:
-    return [
-        RunResult(OK_PATH, report=passing),
-        RunResult(BAD_PATH, report=failing),
-        RunResult(INVALID_PATH, error=INVALID_ERROR),
-    ]
-
-
-def _row(report: CheckReport, layer: int, quantity: str) -> QuantityCheck:
-    return next(c for c in report.checks if (c.layer, c.quantity) == (layer, quantity))
-
-
 def _suite(root: ET.Element, name: str) -> ET.Element:
     (suite,) = [suite for suite in root.iter("testsuite") if suite.get("name") == name]
     return suite
@@ -128,9 +91,6 @@ def _suite(root: ET.Element, name: str) -> ET.Element:
 def _case(suite: ET.Element, name: str) -> ET.Element:
     (case,) = [case for case in suite.iter("testcase") if case.get("name") == name]
     return case
-
-
-# --------------------------------------------------------------------------- JUnit XML
 
 
 def test_junit_starts_with_the_declaration_and_parses_with_etree(results) -> None:
@@ -180,7 +140,7 @@ def test_junit_failure_names_the_layer_equation_numbers_and_diagnosis(results, f
     (failure,) = case
     assert failure.tag == "failure"
     assert failure.get("type") == "GradientMismatch"
-    c = _row(failing, 2, "phi").comparison
+    c = row(failing, 2, "phi").comparison
     message = failure.get("message")
     assert message.startswith("layer 2 · φ² (Eq. 2): ")
     assert f"{c.failed} of {c.checked} checked elements fail" in message
@@ -190,7 +150,7 @@ def test_junit_failure_names_the_layer_equation_numbers_and_diagnosis(results, f
     assert f"analytic {c.worst_analytic:+.6e}, numeric {c.worst_numeric:+.6e}" in message
     assert "\n" not in message
     assert failure.text.startswith(f"Diagnosis: {EQ2_DIAGNOSIS}")
-    assert f"Hint: {_row(failing, 2, 'phi').hint}" in failure.text
+    assert f"Hint: {row(failing, 2, 'phi').hint}" in failure.text
     # The rows that pass stay plain test cases.
     assert list(_case(suite, "layer 3 · φ³ (Eq. 1)")) == []
 
@@ -251,99 +211,17 @@ def test_no_results_is_an_empty_but_valid_document() -> None:
     assert (root.get("tests"), len(root)) == ("0", 0)
 
 
-# --------------------------------------------------------------------------- Markdown
-
-
-def _cells(line: str) -> list[str]:
-    """A table row's cells, split at the pipes that are not escaped."""
-    assert line.startswith("| "), line
-    assert line.endswith(" |"), line
-    return [cell.strip() for cell in re.split(r"(?<!\\)\|", line[1:-1])]
-
-
-def _table_after(text: str, header: str) -> list[list[str]]:
-    lines = text.splitlines()
-    start = lines.index(header)
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append(_cells(line))
-    return rows
-
-
-SUMMARY_HEADER = "| config | result | loss | method | failed checks | diagnosis |"
-DETAILS_HEADER = "| layer | check | eq. | max abs err | max rel err | failed/checked | result |"
-
-
-def test_markdown_heading_and_summary_table(results) -> None:
-    text = to_markdown(results)
-    assert text.splitlines()[0] == "## bpcheck: 1 of 3 configs passed"
-    assert text.splitlines()[3] == "| --- | --- | --- | --- | ---: | --- |"
-    ok, bad, invalid = _table_after(text, SUMMARY_HEADER)
-    assert ok == [OK_PATH, "✅ passed", "categorical_crossentropy", "central", "0 of 9", "—"]
-    assert bad[:5] == [BAD_PATH, "❌ failed", "categorical_crossentropy", "central", "6 of 9"]
-    assert bad[5].startswith(EQ2_DIAGNOSIS)
-    assert invalid == [INVALID_PATH, "⚠️ invalid", "—", "—", "—", INVALID_ERROR]
-
-
-def test_markdown_details_of_a_failing_config(results, failing) -> None:
-    text = to_markdown(results)
-    assert f"### ❌ failed: {BAD_PATH}" in text
-    rows = _table_after(text.split(f"### ❌ failed: {BAD_PATH}")[1], DETAILS_HEADER)
-    assert len(rows) == 9
-    c = _row(failing, 2, "phi").comparison
-    assert rows[3] == [
-        "2",
-        "φ²",
-        "2",
-        f"{c.max_abs_error:.2e}",
-        f"{c.max_rel_error:.2e}",
-        "25/25",
-        "❌ **FAIL**",
-    ]
-    assert rows[6][0:3] == ["3", "φ³", "1"]
-    assert rows[6][5:] == ["0/15", "✅ pass"]
-    assert f"**Diagnosis:** {failing.diagnosis}" in text
-    assert f"- **φ¹**: {_row(failing, 1, 'phi').hint.replace('>', chr(92) + '>')}" in text
-
-
-def test_markdown_keeps_passing_configs_compact(results) -> None:
-    text = to_markdown(results)
-    assert text.count(OK_PATH) == 1
-    assert text.count(DETAILS_HEADER) == 1
-    assert to_markdown([results[0]]) == (
-        "## bpcheck: 1 of 1 config passed\n\n"
-        f"{SUMMARY_HEADER}\n"
-        "| --- | --- | --- | --- | ---: | --- |\n"
-        f"| {OK_PATH} | ✅ passed | categorical_crossentropy | central | 0 of 9 | — |\n"
+def test_junit_says_which_configs_were_only_sampled(passing, sampled) -> None:
+    results = [RunResult(OK_PATH, report=passing), RunResult(BAD_PATH, report=sampled)]
+    root = ET.fromstring(to_junit(results))
+    coverage = {
+        suite.get("name"): {p.get("name"): p.get("value") for p in suite.find("properties")}.get(
+            "coverage"
+        )
+        for suite in root
+    }
+    assert coverage == {OK_PATH: None, BAD_PATH: SAMPLED_COVERAGE}
+    assert SAMPLED_COVERAGE in _suite(root, BAD_PATH).find("system-out").text
+    etree.XMLSchema(etree.fromstring(JUNIT_XSD)).assertValid(
+        etree.fromstring(to_junit(results).encode())
     )
-
-
-def test_markdown_shows_an_invalid_configs_whole_error() -> None:
-    error = "line 3: bad expression\n    1 +* x\n      ^\nuse ``` sparingly"
-    text = to_markdown([RunResult("bad.yaml", error=error)])
-    assert text.startswith("## bpcheck: 0 of 1 config passed\n")
-    assert _table_after(text, SUMMARY_HEADER)[0][5] == "line 3: bad expression"
-    assert f"### ⚠️ invalid: bad.yaml\n\n````text\n{error}\n````" in text
-
-
-def test_markdown_escapes_pipes_newlines_and_markup(passing) -> None:
-    path = "dir|x/<b>net</b>*_v2_*[a](http://e.org).yaml"
-    error = "one | two\nthree"
-    text = to_markdown([RunResult(path, report=passing), RunResult("e.yaml", error=error)])
-    ok, invalid = _table_after(text, SUMMARY_HEADER)
-    assert len(ok) == len(invalid) == 6
-    assert ok[0] == r"dir\|x/\<b\>net\</b\>\*\_v2\_\*[a\](http://e.org).yaml"
-    assert invalid[5] == r"one \| two"
-    # Rendered as GitHub would: one cell each, literal text, no tags or emphasis.
-    html = MarkdownIt("commonmark").enable("table").render(text)
-    assert "<td>dir|x/&lt;b&gt;net&lt;/b&gt;*_v2_*[a](http://e.org).yaml</td>" in html
-    for markup in ("<b>", "<em>", "<a "):
-        assert markup not in html
-
-
-def test_markdown_newlines_inside_a_cell_become_line_breaks(failing) -> None:
-    report = dataclasses.replace(failing, diagnosis="first line\nsecond | line")
-    (row,) = _table_after(to_markdown([RunResult("x.yaml", report=report)]), SUMMARY_HEADER)
-    assert row[5] == r"first line<br>second \| line"

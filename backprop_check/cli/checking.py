@@ -1,0 +1,53 @@
+"""What the commands that check a network share: building the checker, and the user's inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..judge.checker import Checker
+    from ..report.presenter import Presenter
+    from ..spec.config import Config
+
+__all__ = ["build_checker", "inputs_of", "show_explanation"]
+
+
+def build_checker(
+    config: Path,
+    overrides: dict[str, object],
+    *,
+    impl: Path | None = None,
+    max_memory: int | None = None,
+    jobs: int | None = None,
+) -> Checker:
+    """The config at ``config`` with the command line's overrides, ready to check."""
+    from ..judge.checker import DEFAULT_JOBS, Checker
+    from ..judge.hooks import load_user_code
+    from ..numeric.engine import DEFAULT_MAX_MEMORY
+    from ..spec.config import load_config
+
+    user_code = load_user_code(impl) if impl is not None else None
+    return Checker(
+        load_config(config).with_overrides(**overrides),  # type: ignore[arg-type]
+        max_memory=max_memory or DEFAULT_MAX_MEMORY,
+        jobs=jobs or DEFAULT_JOBS,
+        user_code=user_code,
+    )
+
+
+def inputs_of(checker: Checker) -> list[Path]:
+    """Files the user gave, which no output may overwrite."""
+    inputs = [Path(checker.config.source)]
+    if checker.config.data is not None:
+        inputs.append(checker.config.data.path)
+    if checker.user_code is not None:
+        inputs.append(checker.user_code.path)
+    return inputs
+
+
+def show_explanation(config: Config, presenter: Presenter) -> None:
+    """The equations of each layer of ``config``'s network."""
+    from ..judge.explain import explain
+
+    presenter.explain(explain(config), source=config.source, loss=config.loss)

@@ -1,0 +1,190 @@
+"""`bpcheck explain`, `sweep`, `watch`, `init` and `selftest`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..errors import BackpropCheckError
+from .app import Interrupted, Status, main
+from .checking import build_checker, inputs_of, show_explanation
+from .options import problem_options, text_or_json
+
+if TYPE_CHECKING:
+    from ..report.data import ProgressEvent
+
+__all__ = ["explain", "init", "selftest", "sweep", "watch"]
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@text_or_json
+def explain(config: Path, output_format: str) -> Status:
+    """Print the equations each layer of CONFIG's network is checked with."""
+    from ..judge.explain import explain as explain_layers
+    from ..report.presenter import Presenter
+    from ..spec.config import load_config
+
+    loaded = load_config(config)
+    presenter = Presenter()
+    if output_format == "json":
+        layers = [layer.to_dict() for layer in explain_layers(loaded)]
+        presenter.json_document({"config": loaded.source, "layers": layers})
+    else:
+        show_explanation(loaded, presenter)
+    return Status.PASSED
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@problem_options
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the V as a PNG figure (needs matplotlib: pip install 'backprop_check[plot]').",
+)
+@text_or_json
+def sweep(config: Path, plot: Path | None, output_format: str, **overrides: object) -> Status:
+    """Run the check for eps from 1e-1 to 1e-12 and show the error against eps: the V.
+
+    Recommends the eps at the bottom of the V, and tells a numerical failure (passes at some eps)
+    from a real bug (passes at none). Exit status 0 when no row is a bug.
+    """
+    from ..judge.sweep import sweep as run_sweep
+    from ..report.presenter import Presenter
+
+    presenter = Presenter()
+    checker = build_checker(config, overrides)
+    if plot is not None:
+        from ..report.saving import refuse_inputs
+
+        refuse_inputs(plot, inputs_of(checker))  # before the sweep, not after it
+    with presenter.progress() as progress:
+        steps = _Steps(progress)
+        try:
+            report = run_sweep(checker, progress=steps)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"Interrupted while sweeping {config}: {steps.done} of {steps.total} steps done."
+            ) from None
+    if plot is not None:
+        from ..report.plot import write_sweep_plot
+
+        write_sweep_plot(report, plot, protect=inputs_of(checker))
+    if output_format == "json":
+        presenter.json_document(report.to_dict())
+    else:
+        presenter.sweep(report)
+    return Status.PASSED if report.passed else Status.FAILED
+
+
+class _Steps:
+    """The sweep's progress: counted for a Ctrl-C summary, and passed on to the bar if any."""
+
+    def __init__(self, bar: Callable[[ProgressEvent], None] | None) -> None:
+        from ..judge.sweep import DEFAULT_STEPS
+
+        self.bar = bar
+        self.done, self.total = 0, len(DEFAULT_STEPS)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.done, self.total = event.completed, event.total
+        if self.bar is not None:
+            self.bar(event)
+
+
+@main.command()
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--impl",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A Python file of your own equations to check (re-read at every save).",
+)
+@problem_options
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True)
+def watch(config: Path, impl: Path | None, interval: float, **overrides: object) -> Status:
+    """Re-check CONFIG (and your --impl file) every time you save either: edit, save, look.
+
+    Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
+    """
+    from .. import watching
+    from ..report.presenter import Presenter
+
+    presenter = Presenter()
+    paths = [config] + ([impl] if impl is not None else [])
+    checks = 0
+
+    def run_once() -> None:
+        nonlocal checks
+        presenter.clear()
+        try:
+            presenter.table(build_checker(config, overrides, impl=impl).run())
+        except BackpropCheckError as error:
+            presenter.error(str(error))
+        checks += 1
+        presenter.watching([str(path) for path in paths])
+
+    for path in paths:
+        if not path.exists():
+            # Watching a file that is not there yet is allowed (it may be about to be saved),
+            # but never silently.
+            presenter.warning(
+                f"waiting for {path}: it does not exist yet, and is checked as soon as it is "
+                "saved (Ctrl-C to stop)."
+            )
+    try:
+        watching.watch_files(paths, run_once, interval=interval)
+    except KeyboardInterrupt:
+        plural = "" if checks == 1 else "s"
+        raise Interrupted(f"Stopped watching {config} after {checks} check{plural}.") from None
+    return Status.PASSED
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False), default="bpcheck.yaml")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path, force: bool) -> Status:
+    """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
+    import os
+    from importlib.resources import files
+
+    from ..report.presenter import Presenter
+    from ..report.saving import write_text
+
+    # lexists: a symlink counts as existing even when it points nowhere.
+    if os.path.lexists(path) and not force:
+        raise BackpropCheckError(
+            f"{path}: already exists; not overwritten. Use --force to replace it."
+        )
+    starter = files("backprop_check").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    # A new file at PATH itself: a symlink there is replaced, never followed.
+    text = starter.replace("bpcheck.yaml", str(path))
+    write_text(path, text, what="the config", follow_symlinks=False)
+    Presenter().raw(f"wrote {path}; check it with: bpcheck run {path}\n")
+    return Status.PASSED
+
+
+@main.command()
+@text_or_json
+def selftest(output_format: str) -> Status:
+    """Check the checker: run a zoo of wrong backpropagations (the derivation's printed typos and
+    common slips) and show which row catches each. Exit 0 when the correct build passes and every
+    mutant is caught."""
+    from ..judge.selftest import run_selftest
+    from ..report.presenter import Presenter
+
+    try:
+        report = run_selftest()
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "Interrupted: bpcheck selftest stopped before every mutant had run; no verdict."
+        ) from None
+    presenter = Presenter()
+    if output_format == "json":
+        presenter.json_document(report.to_dict())
+    else:
+        presenter.selftest(report)
+    return Status.PASSED if report.passed else Status.FAILED

@@ -1,0 +1,316 @@
+"""The result of a check as plain data: per layer, per quantity, the comparison numbers.
+
+``to_dict`` of each type is its JSON document (``bpcheck run --format json``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CheckReport",
+    "Comparison",
+    "Coverage",
+    "LayerReport",
+    "ProgressEvent",
+    "QuantityCheck",
+    "RunResult",
+    "direction_detection",
+    "json_number",
+]
+
+
+def json_number(value: float) -> float | None:
+    """``value``, or None where JSON has no number (inf, NaN): null breaks no strict parser."""
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Summary of one analytic-vs-numeric comparison."""
+
+    shape: tuple[int, ...]
+    checked: int
+    max_abs_error: float
+    max_rel_error: float
+    rel_norm_error: float
+    worst_index: tuple[int, ...]
+    worst_analytic: float
+    worst_numeric: float
+    failed: int
+    excluded: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """``completed`` of ``total`` elements (or directions) of one tensor are done."""
+
+    label: str
+    completed: int
+    total: int
+
+
+@dataclass(frozen=True)
+class QuantityCheck:
+    """One row of a layer's table: φ^j, ∇W^j or ∇b^j against its finite differences."""
+
+    layer: int
+    quantity: str
+    equation: int
+    comparison: Comparison
+    mode: str = "full"
+    kinks: int = 0
+    kink_indices: tuple[tuple[int, ...], ...] = ()
+    dead: int = 0
+    error_estimate: float | None = None
+    note: str = ""
+    hint: str | None = None
+    # The user's functions (--impl) that computed this row; empty when built in.
+    sources: tuple[str, ...] = ()
+    # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
+    element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # The tensor's shape where the comparison's is another: a directional row compares K
+    # directional derivatives, not the tensor's elements.
+    tensor_shape: tuple[int, ...] | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.comparison.passed
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the tensor this row checks."""
+        return self.comparison.shape if self.tensor_shape is None else self.tensor_shape
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.comparison
+        return {
+            "quantity": self.quantity,
+            "equation": self.equation,
+            "shape": list(self.shape),
+            "max_abs_error": json_number(c.max_abs_error),
+            "max_rel_error": json_number(c.max_rel_error),
+            "rel_norm_error": json_number(c.rel_norm_error),
+            "worst_index": list(c.worst_index),
+            "worst_analytic": json_number(c.worst_analytic),
+            "worst_numeric": json_number(c.worst_numeric),
+            "elements": math.prod(self.shape),
+            "mode": self.mode,
+            "checked": c.checked,
+            "kinks": self.kinks,
+            "kink_indices": [list(index) for index in self.kink_indices],
+            "dead": self.dead,
+            "error_estimate": None
+            if self.error_estimate is None
+            else json_number(self.error_estimate),
+            "note": self.note,
+            "hint": self.hint,
+            "from": list(self.sources),
+            "failed": c.failed,
+            "passed": c.passed,
+        }
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """All checks of one layer."""
+
+    layer: int
+    units: int
+    activation: str
+    checks: tuple[QuantityCheck, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "units": self.units,
+            "activation": self.activation,
+            "passed": self.passed,
+            "checks": [check.to_dict() for check in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the gradients a sampled or directional check saw, and what that is worth.
+
+    ``checked`` is elements judged (sample) or directions per tensor (directions), ``elements``
+    every element of every tensor, ``detection`` the chance that a bug in one element is found.
+    """
+
+    mode: str
+    checked: int
+    elements: int
+    tensors: int
+    detection: float
+
+    def statement(self) -> str:
+        """E.g. 'checked 100 of 20,000 elements: a bug in one element is found with probability
+        ≈ 0.5 %'."""
+        chance = _percent(self.detection)
+        if self.mode == "directions":
+            return (
+                f"checked {self.checked} random direction{'s' if self.checked != 1 else ''} in "
+                f"each of {self.tensors} tensors ({self.elements:,} elements in all): a bug as "
+                f"large as a typical element is found with probability {chance}"
+            )
+        return (
+            f"checked {self.checked:,} of {self.elements:,} elements: a bug in one element is "
+            f"found with probability {chance}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "checked": self.checked,
+            "elements": self.elements,
+            "detection_probability": self.detection,
+            "statement": self.statement(),
+        }
+
+
+def direction_detection(*, elements: int, directions: int, rtol: float) -> float:
+    """The chance that ``directions`` random directions catch a bug in one of ``elements``.
+
+    With v uniform on the unit sphere and a bug δ in element i, ⟨a, v⟩ − ⟨n, v⟩ = δ vᵢ against
+    ⟨n, v⟩ ≈ ‖n‖ (v·n/‖n‖): their ratio is |δ|/‖n‖ times a standard Cauchy variable, so one
+    direction misses with chance (2/π)·atan(rtol·‖n‖/|δ|). For a bug as large as a typical
+    (root-mean-square) element, ‖n‖/|δ| = √elements.
+    """
+    miss = 2 / math.pi * math.atan(rtol * math.sqrt(elements))
+    return 1 - miss**directions
+
+
+def _percent(chance: float) -> str:
+    if chance >= 1:
+        return "100 %"
+    if chance > 0.999:
+        return "> 99.9 %"
+    if chance < 1e-4:
+        return "< 0.01 %"
+    return f"≈ {100 * chance:.3g} %" if chance >= 0.1 else f"≈ {100 * chance:.2g} %"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Everything a presenter needs; ``arrays`` holds the raw data for ``--save-arrays``."""
+
+    config: str
+    input_size: int
+    loss: str
+    loss_value: float
+    method: str
+    eps: float
+    rtol: float
+    atol: float
+    seed: int
+    batch_size: int
+    layers: tuple[LayerReport, ...]
+    diagnosis: str
+    mode: str = "full"
+    mode_count: int | None = None
+    dtype: str = "float64"
+    kink_policy: str = "report"
+    config_sha256: str = ""
+    data_sha256: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    impl: str | None = None
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        return all(layer.passed for layer in self.layers)
+
+    @property
+    def checks(self) -> tuple[QuantityCheck, ...]:
+        return tuple(check for layer in self.layers for check in layer.checks)
+
+    @property
+    def coverage(self) -> Coverage | None:
+        """What a sampled or directional check saw; None when every element was checked."""
+        if self.mode not in ("sample", "directions"):
+            return None
+        sizes = [math.prod(check.shape) for check in self.checks]
+        found = []  # per tensor: the chance a bug in one of its elements is found
+        for check, size in zip(self.checks, sizes, strict=True):
+            c = check.comparison
+            if check.mode == "directions":
+                found.append(
+                    direction_detection(elements=size, directions=c.checked, rtol=self.rtol)
+                )
+            else:  # sampled, or checked element by element after its directions disagreed
+                found.append((c.checked - c.excluded) / size if size else 1.0)
+        total = sum(sizes)
+        return Coverage(
+            mode=self.mode,
+            checked=self.mode_count or 0
+            if self.mode == "directions"
+            else sum(c.comparison.checked - c.comparison.excluded for c in self.checks),
+            elements=total,
+            tensors=len(sizes),
+            detection=sum(p * n for p, n in zip(found, sizes, strict=True)) / total
+            if total
+            else 1.0,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``bpcheck run --format json``."""
+        return {
+            "passed": self.passed,
+            "config": self.config,
+            "loss": self.loss,
+            "loss_value": json_number(self.loss_value),
+            "method": self.method,
+            "eps": self.eps,
+            "rtol": self.rtol,
+            "atol": self.atol,
+            "seed": self.seed,
+            "batch_size": self.batch_size,
+            "dtype": self.dtype,
+            "kinks": self.kink_policy,
+            "config_sha256": self.config_sha256,
+            "data_sha256": self.data_sha256,
+            "versions": dict(self.versions),
+            "mode": self.mode,
+            "sample": self.mode_count if self.mode == "sample" else None,
+            "directions": self.mode_count if self.mode == "directions" else None,
+            "coverage": None if self.coverage is None else self.coverage.to_dict(),
+            "diagnosis": self.diagnosis,
+            "warnings": list(self.warnings),
+            "impl": self.impl,
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One config of a multi-config run: its report, or why it could not be checked."""
+
+    config: str
+    report: CheckReport | None = None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """'passed', 'failed' or 'invalid' (the config or its data could not be used)."""
+        if self.report is None:
+            return "invalid"
+        return "passed" if self.report.passed else "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.report is not None:
+            return self.report.to_dict()
+        return {"passed": False, "config": self.config, "error": self.error}

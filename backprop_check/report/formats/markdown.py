@@ -1,0 +1,131 @@
+"""Markdown for pull-request comments and GITHUB_STEP_SUMMARY: a summary table, then what went
+wrong. Reads report data only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ...core.notation import quantity_symbol
+from ..data import CheckReport, RunResult
+from .text import number
+
+__all__ = ["to_markdown"]
+
+# What starts inline markup in GitHub Markdown, escaped only where it could: an underscore at a
+# word edge (GFM never emphasises inside a word) and a ']' that would close a link, so that
+# `softmax_cce` and `layers[0]` stay readable in the raw file.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*<>&|~]|\](?=[(\[])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+_STATUS = {"passed": "✅ passed", "failed": "❌ failed", "invalid": "⚠️ invalid"}
+
+
+def to_markdown(results: Sequence[RunResult]) -> str:
+    """A pull-request comment or GITHUB_STEP_SUMMARY: a summary table, then what went wrong.
+
+    Passing configs get one row and nothing more; failing ones a table of their checks with the
+    diagnosis and hints; invalid ones their error.
+    """
+    passed = sum(result.status == "passed" for result in results)
+    noun = "config" if len(results) == 1 else "configs"
+    blocks = [f"## bpcheck: {passed} of {len(results)} {noun} passed"]
+    if results:
+        blocks.append(_summary_table(results))
+    partial = [
+        f"- {_cell(result.config)}: {_cell(result.report.coverage.statement())}"
+        for result in results
+        if result.report is not None and result.report.coverage is not None
+    ]
+    if partial:
+        blocks.append("**Not every element was checked:**\n\n" + "\n".join(partial))
+    blocks += [_details(result) for result in results if result.status != "passed"]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text that stays inside one table cell and renders literally."""
+    escaped = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), text)
+    return _LINE_BREAK.sub("<br>", escaped)
+
+
+def _table(header: Sequence[str], align: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub table; ``align`` is 'l' or 'r' per column. Cells must already be escaped."""
+    rule = ["---:" if side == "r" else "---" for side in align]
+    lines = [header, rule, *rows]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
+
+
+def _summary_table(results: Sequence[RunResult]) -> str:
+    return _table(
+        ["config", "result", "loss", "method", "failed checks", "diagnosis"],
+        ["l", "l", "l", "l", "r", "l"],
+        [_summary_row(result) for result in results],
+    )
+
+
+def _summary_row(result: RunResult) -> list[str]:
+    status = _STATUS[result.status]
+    report = result.report
+    if report is None:
+        first_line = (result.error or "").strip().splitlines() or ["could not be checked"]
+        return [_cell(result.config), status, "—", "—", "—", _cell(first_line[0])]
+    checks = report.checks
+    failed = sum(not check.passed for check in checks)
+    return [
+        _cell(result.config),
+        status,
+        _cell(report.loss),
+        _cell(report.method),
+        f"{failed} of {len(checks)}",
+        # A pass needs no explanation; the count already says it.
+        _cell(report.diagnosis) if failed else "—",
+    ]
+
+
+def _details(result: RunResult) -> str:
+    heading = f"### {_STATUS[result.status]}: {_cell(result.config)}"
+    if result.report is None:
+        return heading + "\n\n" + _fenced(result.error or "could not be checked")
+    report = result.report
+    blocks = [heading, _checks_table(report), f"**Diagnosis:** {_cell(report.diagnosis)}"]
+    notes = [
+        f"- **{quantity_symbol(check.quantity, check.layer)}**: {_cell(text)}"
+        for check in report.checks
+        if not check.passed
+        for text in (check.hint, check.note)
+        if text
+    ]
+    notes += [f"- ⚠️ {_cell(warning)}" for warning in report.warnings]
+    if notes:
+        blocks.append("\n".join(notes))
+    return "\n\n".join(blocks)
+
+
+def _checks_table(report: CheckReport) -> str:
+    rows = []
+    for check in report.checks:
+        c = check.comparison
+        rows.append(
+            [
+                str(check.layer),
+                quantity_symbol(check.quantity, check.layer),
+                str(check.equation),
+                number(c.max_abs_error),
+                number(c.max_rel_error),
+                f"{c.failed}/{c.checked}",
+                "✅ pass" if check.passed else "❌ **FAIL**",
+            ]
+        )
+    return _table(
+        ["layer", "check", "eq.", "max abs err", "max rel err", "failed/checked", "result"],
+        ["r", "l", "r", "r", "r", "r", "l"],
+        rows,
+    )
+
+
+def _fenced(text: str) -> str:
+    """A code block that keeps an error's line breaks and carets, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip()}\n{fence}"

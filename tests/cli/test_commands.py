@@ -1,0 +1,97 @@
+"""`bpcheck explain`, `sweep` and `init` through CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from backprop_check.cli import main
+
+from ..helpers import ROOT, broken_sigmoid, small_config, write
+
+SOFTMAX_CCE = ROOT / "configs" / "softmax_cce.yaml"
+
+
+def _config_file(tmp_path: Path, **changes) -> Path:
+    return write(tmp_path, yaml.safe_dump(small_config(**changes)))
+
+
+def test_explain_prints_the_equations(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["explain", str(SOFTMAX_CCE)])
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines[0] == f"bpcheck explain · {SOFTMAX_CCE} · loss categorical_crossentropy"
+    assert any(
+        line.startswith("φ³  = a³ Σ_j y_j − y  (= a³ − y for one-hot y)")
+        and "(softmax + categorical cross-entropy, Eq. 1, seed §3.3.1)" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "seed §3.2.2" in line for line in lines
+    )
+    document = json.loads(
+        runner.invoke(main, ["explain", str(SOFTMAX_CCE), "--format", "json"]).stdout
+    )
+    assert [layer["layer"] for layer in document["layers"]] == [3, 2, 1]
+
+
+def test_sweep_shows_the_v_and_recommends_an_eps(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE)])
+    assert result.exit_code == 0, result.output
+    assert "max relative error against eps" in result.stdout
+    assert "Recommended eps: 1e-05, the bottom of the V." in result.stdout
+    document = json.loads(
+        runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--format", "json"]).stdout
+    )
+    assert document["recommended_eps"] == 1e-5
+    assert len(document["steps"]) == 12
+
+
+def test_sweep_tells_a_bug_from_a_numerical_problem(runner: CliRunner, monkeypatch) -> None:
+    broken_sigmoid(monkeypatch)
+    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE)])
+    assert result.exit_code == 1
+    assert "never agree at any eps: real bugs, not a numerical problem." in result.stdout
+
+
+def test_sweep_plot_writes_a_png_and_never_over_an_input(runner: CliRunner, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    figure = tmp_path / "v.png"
+    assert runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--plot", str(figure)]).exit_code == 0
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    config = _config_file(tmp_path)
+    before = config.read_bytes()
+    result = runner.invoke(main, ["sweep", str(config), "--plot", str(config)])
+    assert result.exit_code == 2
+    assert "refusing to write over an input file" in result.stderr
+    assert config.read_bytes() == before
+
+
+def test_init_writes_a_starter_that_passes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    target = tmp_path / "net.yaml"
+    result = runner.invoke(main, ["init", str(target)])
+    assert result.exit_code == 0
+    assert result.stdout == f"wrote {target}; check it with: bpcheck run {target}\n"
+    assert target.read_text().startswith("# A bpcheck config")
+    assert runner.invoke(main, ["run", str(target)]).exit_code == 0
+    target.write_text("mine")
+    again = runner.invoke(main, ["init", str(target)])
+    assert again.exit_code == 2
+    assert (
+        again.stderr
+        == f"Error: {target}: already exists; not overwritten. Use --force to replace it.\n"
+    )
+    assert target.read_text() == "mine"
+    assert runner.invoke(main, ["init", str(target), "--force"]).exit_code == 0
+    assert target.read_text().startswith("# A bpcheck config")
+
+
+def test_init_default_name(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["init"]).exit_code == 0
+    assert (tmp_path / "bpcheck.yaml").exists()
