@@ -25,15 +25,16 @@ _EXPORTS = {
     "LayerReport": "report.data",
     "QuantityCheck": "report.data",
     "check": "judge.checker",
+    "CheckInterrupted": "judge.checker",
     "assert_gradients_match": "judge.checker",
     "Checker": "judge.checker",
     "RunResult": "report.data",
-    "run_check": "judge.checker",
     "save_arrays": "report.saving",
 }
 
 __all__ = [
     "BackpropCheckError",
+    "CheckInterrupted",
     "CheckOptions",
     "CheckReport",
     "Checker",
@@ -47,7 +48,6 @@ __all__ = [
     "assert_gradients_match",
     "check",
     "load_config",
-    "run_check",
     "save_arrays",
 ]
 
@@ -60,7 +60,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .errors import BackpropCheckError, ConfigError
-    from .judge.checker import Checker, assert_gradients_match, check, run_check
+    from .judge.checker import Checker, CheckInterrupted, assert_gradients_match, check
     from .report.data import CheckReport, LayerReport, QuantityCheck, RunResult
     from .report.saving import save_arrays
     from .spec.config import CheckOptions, Config, LayerSpec, load_config

@@ -15,6 +15,9 @@ import click
 
 from . import __version__
 
+# The choices of --method, --dtype and --kinks: the library's tables, which import no numpy.
+from .numeric.finite_differences import DTYPES, KINK_POLICIES, METHODS
+
 if TYPE_CHECKING:
     from .judge.checker import Checker
     from .report.data import QuantityCheck, RunResult
@@ -82,17 +85,17 @@ _PROBLEM_OPTIONS = (
     click.option("--batch-size", type=int, help="Samples in the batch (overrides batch_size)."),
     click.option(
         "--method",
-        type=click.Choice(["central", "forward", "complex-step", "richardson"]),
+        type=click.Choice(list(METHODS)),
         help="Finite-difference method (overrides check.method; default central).",
     ),
     click.option(
         "--dtype",
-        type=click.Choice(["float64", "float32"]),
+        type=click.Choice(DTYPES),
         help="Precision of the network and the differences (overrides dtype; default float64).",
     ),
     click.option(
         "--kinks",
-        type=click.Choice(["report", "fail", "bracket"]),
+        type=click.Choice(list(KINK_POLICIES)),
         help="Elements whose step moves a ReLU across 0: leave out of the verdict (report, the "
         "default), judge anyway (fail), or pass when the analytic value lies between the "
         "one-sided differences (bracket).",
@@ -238,6 +241,7 @@ def _run_one(
     save_arrays: Path | None,
 ) -> tuple[RunResult, Checker | None]:
     from .errors import BackpropCheckError
+    from .judge.checker import CheckInterrupted
     from .report.data import RunResult
     from .report.saving import save_arrays as write_arrays
 
@@ -252,10 +256,12 @@ def _run_one(
     except BackpropCheckError as error:
         presenter.error(str(error))
         return RunResult(config=str(path), error=str(error)), None
+    except CheckInterrupted as interrupted:
+        raise _InterruptedError(list(interrupted.completed), interrupted.total) from None
     except KeyboardInterrupt:
-        completed = list(getattr(checker, "completed", []))
+        # Before the check began (building the network, the time estimate): nothing checked yet.
         total = len(checker.targets) if checker is not None else 0
-        raise _InterruptedError(completed, total) from None
+        raise _InterruptedError([], total) from None
     return RunResult(config=str(path), report=report), checker
 
 

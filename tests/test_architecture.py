@@ -35,7 +35,13 @@ def test_math_core_imports_no_presentation_and_no_finite_differences(module: str
 
 
 def test_finite_differences_know_nothing_about_layers() -> None:
-    assert _imports("finite_differences") <= {"__future__", "collections", "dataclasses", "numpy"}
+    assert _imports("finite_differences") <= {
+        "__future__",
+        "collections",
+        "dataclasses",
+        "numpy",
+        "typing",
+    }
 
 
 @pytest.mark.parametrize(

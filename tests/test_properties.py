@@ -38,11 +38,12 @@ from backprop_check import ConfigError, check
 from backprop_check.core.backprop import Gradients, Steps, backward
 from backprop_check.core.notation import quantity_symbol
 from backprop_check.judge.checker import Checker
-from backprop_check.numeric.perturbation import Target
+from backprop_check.numeric.targets import Target
 from backprop_check.report.data import CheckReport, QuantityCheck
 from backprop_check.spec.config import load_config
 
 from .helpers import CONFIGS
+from .helpers import failing as _failing
 
 pytest.importorskip("hypothesis", reason="the property tests need hypothesis")
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -100,12 +101,6 @@ def _summary():
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _failing(report: CheckReport) -> list[tuple[int, str]]:
-    """Failing (layer, quantity) rows from the output layer down, as the diagnosis reads them."""
-    ordered = [c for layer in reversed(report.layers) for c in layer.checks]
-    return [(c.layer, c.quantity) for c in ordered if not c.passed]
 
 
 def _row(report: CheckReport, layer: int, quantity: str) -> QuantityCheck:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.network import Network
-from .perturbation import Target
+from .targets import Target
 
 __all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
 
@@ -39,7 +39,6 @@ _ROWS_PER_STEP = 1 << 16
 # headroom; complex steps need 16 bytes per number.
 _TEMPORARIES = 8
 _BYTES = 16
-_PIECEWISE_LINEAR = frozenset({"relu", "linear"})
 
 
 @dataclass(frozen=True)
@@ -248,7 +247,7 @@ class PerturbationEngine:
         gain: Array | None = None
         up = down = None
         end = j + 1
-        while end < network.depth and network.activation(end).name in _PIECEWISE_LINEAR:
+        while end < network.depth and network.activation(end).piecewise_linear:
             if batch * width * trace.z(end + 1).shape[1] * 8 * 4 > self.max_memory:
                 break
             current = (

@@ -19,8 +19,6 @@ __all__ = ["judging_atol", "noise_floor", "precision_warnings"]
 
 Array = np.ndarray
 
-# |z| beyond which sigmoid' and tanh' are below ~1e-8: a wrong σ' there changes nothing visible.
-_SATURATED_Z = 20.0
 # Probabilities closer than this to 0 or 1 put cross-entropy next to log 0.
 _SATURATED_P = 1e-12
 # A gradient is "at the floor" when it is below this many times the round-off of the difference.
@@ -45,7 +43,7 @@ def precision_warnings(
     """Sentences about the parts of this check that finite differences cannot resolve."""
     dtype = trace.z(1).dtype
     warnings = [_FLOAT32_NOTE] if dtype == np.float32 else []
-    if method != "complex-step":
+    if METHODS[method].subtracts:
         warnings += _below_floor(sample_losses, analytic, eps=eps, unit=float(np.finfo(dtype).eps))
         raised = judging_atol(atol, sample_losses, eps=eps, method=method)
         if raised > atol:
@@ -88,12 +86,17 @@ def _below_atol(
 
 
 def _dead_layers(network: Network, trace: Trace) -> list[str]:
-    return [
-        f"layer {j} (relu): every unit is off (z ≤ 0) for every sample, so its gradients are all "
-        "0 and check nothing. Use other data, biases or init."
-        for j in range(1, network.depth + 1)
-        if network.activation(j).name == "relu" and not np.any(trace.z(j) > 0)
-    ]
+    warnings = []
+    for j in range(1, network.depth + 1):
+        activation = network.activation(j)
+        off = activation.off_at_or_below
+        if off is not None and not np.any(trace.z(j) > off):
+            warnings.append(
+                f"layer {j} ({activation.name}): every unit is off (z ≤ {off:g}) for every "
+                "sample, so its gradients are all 0 and check nothing. Use other data, biases or "
+                "init."
+            )
+    return warnings
 
 
 def noise_floor(sample_losses: Array, *, eps: float) -> float:
@@ -110,7 +113,7 @@ def judging_atol(atol: float, sample_losses: Array, *, eps: float, method: str) 
     method's default, so that a tiny eps (as in a sweep) cannot widen the tolerance with it. The
     complex step subtracts nothing and has no floor.
     """
-    if method == "complex-step":
+    if not METHODS[method].subtracts:
         return atol
     dtype = "float32" if sample_losses.dtype == np.float32 else "float64"
     reference = max(eps, METHODS[method].defaults(dtype).eps)
@@ -140,9 +143,9 @@ def _below_floor(
 def _saturation(network: Network, trace: Trace) -> list[str]:
     warnings = []
     for j in range(1, network.depth + 1):
-        name = network.activation(j).name
-        z = trace.z(j)
-        if j == network.depth and name in ("sigmoid", "softmax") and network.loss.name != "mse":
+        activation = network.activation(j)
+        name, z, beyond = activation.name, trace.z(j), activation.saturates_beyond
+        if j == network.depth and activation.probabilities and network.loss.takes_logs:
             # In float64: 1 − 1e-12 rounds to 1 in float32 and would hide outputs that are 1.
             a = trace.a(j).astype(np.float64)
             saturated = int(np.count_nonzero((a < _SATURATED_P) | (a > 1 - _SATURATED_P)))
@@ -152,12 +155,12 @@ def _saturation(network: Network, trace: Trace) -> list[str]:
                     f"{_SATURATED_P:g} of 0 or 1, next to log 0 in the loss, where finite "
                     "differences lose their digits. Use smaller weights (init: xavier) or inputs."
                 )
-        elif name in ("sigmoid", "tanh"):
-            saturated = int(np.count_nonzero(np.abs(z) > _SATURATED_Z))
+        elif beyond is not None:
+            saturated = int(np.count_nonzero(np.abs(z) > beyond))
             if saturated:
                 warnings.append(
                     f"layer {j} ({name}): {saturated} of {z.size} pre-activations have "
-                    f"|z| > {_SATURATED_Z:g}, where σ' < 1e-8, so a wrong σ' there is invisible. "
+                    f"|z| > {beyond:g}, where σ' < 1e-8, so a wrong σ' there is invisible. "
                     "Use smaller weights (init: xavier) or inputs."
                 )
     return warnings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from click.testing import CliRunner
 
 from backprop_check import check
 from backprop_check.cli import main
-from backprop_check.judge.hooks import HookError, load_user_code
+from backprop_check.judge import hooks as hooks_module
+from backprop_check.judge.hooks import HOOKS, HookError, hook_table, load_user_code
 
 from ..helpers import BUILT_IN_CONFIGS, ROOT, small_config, square_config
 
@@ -234,3 +236,36 @@ def test_the_cli_takes_impl_and_exits_2_on_a_broken_hook(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {bad}: grad_b (Eq. 4, ∇b¹ at layer 1, sample 0)")
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+@pytest.mark.parametrize("name", sorted(HOOKS))
+def test_every_hook_is_called_with_the_parameters_the_contract_declares(
+    tmp_path: Path, name: str
+) -> None:
+    # A function with one parameter too few is refused, naming the declared call.
+    hook = HOOKS[name]
+    short = ", ".join(hook.parameters[:-1])
+    user = _user_file(tmp_path, f"def {name}({short}):\n    return None\n")
+    with pytest.raises(HookError, match=re.escape(f"bpcheck calls it as {hook.signature}.")):
+        load_user_code(user)
+    # With the declared parameters it loads, and only per-sample hooks become built-in steps.
+    user = _user_file(tmp_path, f"def {name}({', '.join(hook.parameters)}):\n    pass\n", "ok.py")
+    code = load_user_code(user)
+    assert code.names == (name,)
+    analytic = code.analytic()
+    if hook.per_sample:
+        assert getattr(analytic, name) is not None
+    else:
+        assert callable(analytic)
+
+
+def test_the_docs_list_every_hook_as_the_contract_declares() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    docstring = hooks_module.__doc__ or ""
+    for hook in HOOKS.values():
+        assert f"`{hook.signature}`" in readme, hook.signature
+        assert hook.signature in docstring
+    assert hook_table() in docstring

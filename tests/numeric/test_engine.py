@@ -7,12 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from backprop_check.judge.checker import build_problem
 from backprop_check.numeric.engine import PerturbationEngine
-from backprop_check.numeric.perturbation import QUANTITIES, Target, perturbed_losses
+from backprop_check.numeric.targets import QUANTITIES, Target
+from backprop_check.spec.build import build_problem
 from backprop_check.spec.config import load_config
 
 from ..helpers import CONFIGS, small_config
+from ..reference import perturbed_losses
 
 NETWORKS = [
     small_config(),

@@ -1,0 +1,86 @@
+"""What a check will cost before it runs: the memory its arrays need, and the time it takes.
+
+The memory guard refuses, before anything is allocated, a network whose own arrays exceed the
+budget; the batched finite differences then chunk their temporaries within what is left. The time
+estimate times a short probe, so that the command line can suggest a quicker mode.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from ..numeric.engine import PerturbationEngine
+from ..numeric.targets import Target
+from ..spec.config import Config
+
+__all__ = ["DEFAULT_JOBS", "estimate_seconds", "format_size", "guard_memory", "required_bytes"]
+
+DEFAULT_JOBS = max(1, min(os.cpu_count() or 1, 4))
+# Elements probed per tensor when estimating how long a full check takes.
+_PROBE = 256
+
+
+def required_bytes(config: Config) -> int:
+    """Memory for the network's own arrays: parameters, both gradients, activations, directions.
+
+    The batched finite differences come on top, chunked within the --max-memory budget.
+    """
+    sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    activations = config.batch_size * sum(sizes)
+    # Weights, analytic and numeric gradients; z, a and φ, plus the engine's transposed copies.
+    count = 3 * parameters + 6 * activations
+    if config.check.directions:
+        largest = max(fan_in * fan_out for fan_in, fan_out in pairwise(sizes))
+        count += 2 * config.check.directions * largest
+    return count * np.dtype(config.dtype).itemsize
+
+
+def guard_memory(config: Config, max_memory: int) -> None:
+    """Refuse, before allocating anything, a network whose arrays alone exceed the budget."""
+    needed = required_bytes(config)
+    if needed > max_memory:
+        sizes = [config.input_size, *(layer.units for layer in config.layers)]
+        widest = max(range(len(config.layers)), key=lambda i: sizes[i] * sizes[i + 1])
+        raise config.error(
+            f"layers[{widest}].units",
+            f"this network needs about {format_size(needed)} for its parameters, gradients and "
+            f"activations, more than the memory budget of {format_size(max_memory)} "
+            "(--max-memory). Use fewer units or a smaller batch, or raise --max-memory if the "
+            "machine has room.",
+        )
+
+
+def format_size(count: int) -> str:
+    """'512.0 MiB', '3 bytes'; whole units once a size is too large for a float to show."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{count // scale:,} {unit}" if count >= 2**70 else f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def estimate_seconds(
+    engine: PerturbationEngine,
+    targets: Sequence[Target],
+    *,
+    step: float,
+    evaluations: int,
+    jobs: int,
+) -> float:
+    """How long a full element-by-element check would take, from a short timed probe."""
+    total = 0.0
+    for target in targets:
+        size = int(np.prod(engine.shape(target)))
+        probe = np.arange(min(size, _PROBE))
+        # The first call also builds per-layer caches; time the second.
+        engine.loss_changes(target, step, probe[:1])
+        started = time.perf_counter()
+        engine.loss_changes(target, step, probe)
+        per_element = (time.perf_counter() - started) / probe.size
+        total += per_element * size * evaluations
+    return total / min(jobs, 2)

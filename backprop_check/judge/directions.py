@@ -1,0 +1,62 @@
+"""The directional check (``--directions K``): ⟨analytic, v⟩ against L's slope along random v.
+
+K directional derivatives cost K (or 2K) forward passes whatever the tensor's size, and a wrong
+element shows in every direction with a component along it. A failing tensor is then checked
+element by element, so the report still points at the elements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..numeric.engine import PerturbationEngine
+from ..numeric.finite_differences import Method
+from ..numeric.targets import QUANTITIES, Target
+from ..report.data import ProgressEvent, QuantityCheck
+from .compare import compare
+
+__all__ = ["check_directions", "random_directions"]
+
+Array = np.ndarray
+
+
+def random_directions(shape: tuple[int, ...], count: int, *, seed: int, target: Target) -> Array:
+    """``count`` unit vectors of the tensor's shape, uniform on the sphere, the same every run."""
+    rng = np.random.default_rng([seed, target.layer, QUANTITIES.index(target.quantity), 1])
+    directions = rng.standard_normal((count, *shape))
+    norms = np.linalg.norm(directions.reshape(count, -1), axis=1)
+    return directions / norms.reshape(count, *[1] * len(shape))
+
+
+def check_directions(
+    engine: PerturbationEngine,
+    method: Method,
+    target: Target,
+    analytic: Array,
+    *,
+    count: int,
+    step: float,
+    rtol: float,
+    atol: float,
+    seed: int,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    label: str = "",
+) -> QuantityCheck:
+    """One row: directional derivatives along ``count`` random directions against ⟨analytic, v⟩."""
+    shape = engine.shape(target)
+    directions = random_directions(shape, count, seed=seed, target=target)
+    projected = np.tensordot(directions, analytic, axes=len(shape))
+    estimate = method.estimate(lambda h: engine.direction_changes(target, h, directions), step)
+    if progress is not None:
+        progress(ProgressEvent(label=label, completed=count, total=count))
+    return QuantityCheck(
+        layer=target.layer,
+        quantity=target.quantity,
+        equation=target.equation(engine.network.depth),
+        comparison=compare(projected, np.real(estimate.derivative), rtol=rtol, atol=atol),
+        mode="directions",
+        error_estimate=None if estimate.error is None else float(np.max(estimate.error)),
+        note=f"{count} random direction{'s' if count > 1 else ''}; the index is a direction's.",
+    )
