@@ -13,7 +13,7 @@ from ..numeric.precision import precision_warnings
 from ..numeric.targets import Target
 from ..report.data import CheckReport, LayerReport, QuantityCheck
 from .diagnosis import diagnose
-from .rows import unresolved_warnings
+from .rows import unjudged_warnings, unresolved_warnings
 
 if TYPE_CHECKING:
     from .checker import Checker
@@ -61,7 +61,9 @@ def assemble_report(
         data_sha256=config.data.sha256 if config.data is not None else None,
         versions=_versions(),
         impl=str(user_code.path) if user_code is not None else None,
-        warnings=unresolved_warnings(layers, checker.judging_atol()) + _precision(checker),
+        warnings=unresolved_warnings(layers, checker.judging_atol())
+        + unjudged_warnings(layers)
+        + _precision(checker),
         arrays=_arrays(checker, numeric),
     )
 

@@ -32,11 +32,11 @@ from .assembly import assemble_report
 from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory
 from .compare import compare
 from .directions import check_directions
-from .elements import estimate_elements
+from .elements import ElementEstimates, estimate_elements
 from .hints import hint
 from .hooks import UserCode, load_user_code
-from .kinks import judge_kinks, listed_kinks
-from .rows import error_map, skipped_row
+from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
+from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
 
 __all__ = [
@@ -256,7 +256,7 @@ class Checker:
         elements = sample_elements(size, count, seed=self.config.seed, target=target)
         row, numeric = self._element_row(target, analytic, elements, pool, progress)
         numeric_full.reshape(-1)[elements] = numeric
-        return dataclasses.replace(row, note=note), numeric_full
+        return dataclasses.replace(row, note=" ".join(filter(None, (note, row.note)))), numeric_full
 
     def _element_row(
         self,
@@ -280,15 +280,14 @@ class Checker:
             label=self._label(target),
         )
         analytic_checked = analytic.reshape(-1)[elements]
-        judged, exclude = judge_kinks(
-            options.kinks,
-            self.engine,
-            target,
-            elements,
-            analytic_checked,
-            estimates,
-            step=options.step,
-            dtype=self.config.dtype,
+        verdicts = self._judge_kinks(target, elements, analytic_checked, estimates)
+        judged, exclude = verdicts.values, (verdicts.unjudged if verdicts.count else None)
+        unresolved, why = no_verdict(
+            losses=self.engine.sample_losses,
+            numeric=judged[~verdicts.unjudged],
+            analytic=analytic_checked,
+            unjudged=verdicts.count,
+            fail_on_kinks=options.kinks == "fail",
         )
         comparison = compare(
             analytic_checked,
@@ -317,8 +316,29 @@ class Checker:
             if comparison.passed
             else error_map(shape, elements, analytic_checked, judged, exclude),
             sources=self._sources(target),
+            unresolved=unresolved,
+            unjudged=verdicts.count,
+            note=why,
         )
         return row, estimates.values
+
+    def _judge_kinks(
+        self, target: Target, elements: Array, analytic: Array, estimates: ElementEstimates
+    ) -> KinkVerdicts:
+        """The values to judge the elements by, kinks judged again one-sidedly (:mod:`.kinks`)."""
+        return judge_kinks(
+            self.config.check.kinks,
+            self.engine,
+            target,
+            elements,
+            analytic,
+            estimates,
+            step=self.config.check.step,
+            dtype=self.config.dtype,
+            convention=kink_convention(self.analytic_side, self.network, target.layer),
+            rtol=self.config.check.relative_tolerance,
+            atol=self.judging_atol(),
+        )
 
     def _hint(
         self, target: Target, analytic: Array, judged: Array, exclude: Array | None

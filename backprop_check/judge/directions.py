@@ -16,6 +16,7 @@ from ..numeric.finite_differences import Method
 from ..numeric.targets import QUANTITIES, Target
 from ..report.data import ProgressEvent, QuantityCheck
 from .compare import compare
+from .rows import no_verdict
 
 __all__ = ["check_directions", "random_directions"]
 
@@ -51,12 +52,22 @@ def check_directions(
     estimate = method.estimate(lambda h: engine.direction_changes(target, h, directions), step)
     if progress is not None:
         progress(ProgressEvent(label=label, completed=count, total=count))
+    numeric = np.real(estimate.derivative)
+    unresolved, why = no_verdict(
+        losses=engine.sample_losses,
+        numeric=numeric,
+        analytic=projected,
+        unjudged=0,
+        fail_on_kinks=False,
+    )
     return QuantityCheck(
         layer=target.layer,
         quantity=target.quantity,
         equation=target.equation(engine.network.depth),
-        comparison=compare(projected, np.real(estimate.derivative), rtol=rtol, atol=atol),
+        comparison=compare(projected, numeric, rtol=rtol, atol=atol),
         mode="directions",
         error_estimate=None if estimate.error is None else float(np.max(estimate.error)),
-        note=f"{count} random direction{'s' if count > 1 else ''}; the index is a direction's.",
+        note=why
+        or f"{count} random direction{'s' if count > 1 else ''}; the index is a direction's.",
+        unresolved=unresolved,
     )

@@ -53,10 +53,15 @@ class QuantityCheck:
     sources: tuple[str, ...] = ()
     # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
     element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Why the row has no verdict and fails: "overflow" or "NaN" (a loss, difference or analytic
+    # value not finite), "kinks" (more than half its elements unjudged, with --kinks fail).
+    unresolved: str = ""
+    # Elements left without a verdict: on kinks that no one-sided difference could judge.
+    unjudged: int = 0
 
     @property
     def passed(self) -> bool:
-        return self.comparison.passed
+        return self.comparison.passed and not self.unresolved
 
     def to_dict(self) -> dict[str, Any]:
         c = self.comparison
@@ -83,7 +88,9 @@ class QuantityCheck:
             "hint": self.hint,
             "from": list(self.sources),
             "failed": c.failed,
-            "passed": c.passed,
+            "passed": self.passed,
+            "unresolved": self.unresolved or None,
+            "unjudged": self.unjudged,
         }
 
 
