@@ -96,9 +96,9 @@ _PROBLEM_OPTIONS = (
     click.option(
         "--kinks",
         type=click.Choice(list(KINK_POLICIES)),
-        help="Elements whose step moves a ReLU across 0: leave out of the verdict (report, the "
-        "default), judge anyway (fail), or pass when the analytic value lies between the "
-        "one-sided differences (bracket).",
+        help="Elements whose step moves a ReLU across 0 (default report): "
+        + "; ".join(f"{name}: {what}" for name, what in KINK_POLICIES.items())
+        + ".",
     ),
 )
 

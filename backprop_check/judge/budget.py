@@ -18,11 +18,26 @@ from ..numeric.engine import PerturbationEngine
 from ..numeric.targets import Target
 from ..spec.config import Config
 
-__all__ = ["DEFAULT_JOBS", "estimate_seconds", "format_size", "guard_memory", "required_bytes"]
+__all__ = [
+    "DEFAULT_JOBS",
+    "estimate_seconds",
+    "format_size",
+    "guard_memory",
+    "required_bytes",
+    "usable_jobs",
+]
 
 DEFAULT_JOBS = max(1, min(os.cpu_count() or 1, 4))
+
+
+def usable_jobs(jobs: int) -> int:
+    """Threads worth starting: at least 1, at most the CPUs (more only split the budget)."""
+    return max(1, min(jobs, os.cpu_count() or 1))
+
+
 # Elements probed per tensor when estimating how long a full check takes.
 _PROBE = 256
+_FLOAT64, _COMPLEX128 = 8, 16
 
 
 def required_bytes(config: Config) -> int:
@@ -33,12 +48,17 @@ def required_bytes(config: Config) -> int:
     sizes = [config.input_size, *(layer.units for layer in config.layers)]
     parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
     activations = config.batch_size * sum(sizes)
-    # Weights, analytic and numeric gradients; z, a and φ, plus the engine's transposed copies.
-    count = 3 * parameters + 6 * activations
+    itemsize = np.dtype(config.dtype).itemsize
+    # Weights and analytic gradients in the dtype, numeric gradients in float64 (NaN where not
+    # computed); z, a and φ, plus the engine's transposed copies.
+    needed = parameters * (2 * itemsize + _FLOAT64) + 6 * activations * itemsize
     if config.check.directions:
+        # Directions are drawn one at a time (float64, as large as the largest tensor, and its
+        # draw); each keeps only its move of z^j, complex for the complex step.
         largest = max(fan_in * fan_out for fan_in, fan_out in pairwise(sizes))
-        count += 2 * config.check.directions * largest
-    return count * np.dtype(config.dtype).itemsize
+        moves = config.check.directions * config.batch_size * max(sizes[1:])
+        needed += 2 * largest * _FLOAT64 + 2 * moves * _COMPLEX128
+    return needed
 
 
 def guard_memory(config: Config, max_memory: int) -> None:

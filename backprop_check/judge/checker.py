@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
@@ -23,13 +24,13 @@ from ..core.network import Network, Trace
 from ..core.notation import quantity_symbol
 from ..numeric.engine import DEFAULT_MAX_MEMORY, PerturbationEngine
 from ..numeric.finite_differences import METHODS
-from ..numeric.precision import judging_atol
+from ..numeric.precision import judging_atol, largest_magnitude, smallest_step
 from ..numeric.targets import QUANTITIES, Target
 from ..report.data import CheckReport, ProgressEvent, QuantityCheck
 from ..spec.build import build_problem
 from ..spec.config import Config, load_config
 from .assembly import assemble_report
-from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory
+from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, usable_jobs
 from .compare import compare
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements
@@ -130,23 +131,40 @@ class Checker:
     ) -> None:
         guard_memory(config, max_memory)
         self.config = config
-        self.jobs = max(1, jobs)
+        self.jobs = usable_jobs(jobs)
         self.method = METHODS[config.check.method]
         self.user_code = user_code
         if analytic is None:
             analytic = user_code.analytic() if user_code is not None else BUILT_IN
         self.analytic_side: AnalyticSide = analytic
-        self.network, self.x, self.y = build_problem(config)
-        self.engine = PerturbationEngine(
-            self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
-        )
-        # Overflow or 0·∞ in a saturated network shows up as non-finite rows in the report,
+        # Overflow or 0·∞ in a saturated network shows up as unresolvable rows in the report,
         # with a precision warning; numpy's own warnings would only interrupt it.
         with np.errstate(all="ignore"):
+            self.network, self.x, self.y = build_problem(config)
+            self.engine = PerturbationEngine(
+                self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
+            )
+            self._refuse_an_unresolvable_step()
             if isinstance(analytic, Steps):
                 self.gradients = backward(self.network, self.engine.trace, self.y, analytic)
             else:
                 self.gradients = analytic(self.network, self.engine.trace, self.y)
+
+    def _refuse_an_unresolvable_step(self) -> None:
+        """eps ≤ 0, or below what the dtype resolves at the network's scale, is bad input."""
+        eps, trace = self.config.check.step, self.engine.trace
+        values = [*self.network.weights, *self.network.biases, *trace.zs]
+        smallest = smallest_step(values, method=self.method.name)
+        if not eps >= smallest:
+            scale = largest_magnitude(values)
+            raise self.config.error(
+                "check.eps",
+                f"eps {eps:g} is below what {self.config.dtype} resolves at this network's "
+                f"scale (its largest weight, bias or pre-activation is {scale:.3g}): θ + eps "
+                "keeps fewer than 4 bits of eps, so the differences would be rounding noise or "
+                f"exactly 0. The smallest usable eps here is {_rounded_up(smallest)} "
+                "(check.eps or --eps).",
+            )
 
     def with_step(self, eps: float) -> Checker:
         """The same network, batch and caches, checked with another finite-difference step."""
@@ -170,13 +188,14 @@ class Checker:
 
     def estimate_seconds(self) -> float:
         """How long a full element-by-element check would take, from a short timed probe."""
-        return estimate_seconds(
-            self.engine,
-            self.targets,
-            step=self.config.check.step,
-            evaluations=self.method.evaluations,
-            jobs=self.jobs,
-        )
+        with np.errstate(all="ignore"):
+            return estimate_seconds(
+                self.engine,
+                self.targets,
+                step=self.config.check.step,
+                evaluations=self.method.evaluations,
+                jobs=self.jobs,
+            )
 
     # ------------------------------------------------------------------ the check
 
@@ -359,3 +378,9 @@ class Checker:
             atol=self.judging_atol(),
             pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
         )
+
+
+def _rounded_up(value: float) -> str:
+    """'4.4e-04' for 4.31e-4: two digits, never below the value (it is a smallest usable one)."""
+    exponent = math.floor(math.log10(value)) - 1
+    return f"{math.ceil(value / 10.0**exponent) * 10.0**exponent:.1e}"

@@ -7,7 +7,7 @@ element by element, so the report still points at the elements.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -23,12 +23,19 @@ __all__ = ["check_directions", "random_directions"]
 Array = np.ndarray
 
 
-def random_directions(shape: tuple[int, ...], count: int, *, seed: int, target: Target) -> Array:
-    """``count`` unit vectors of the tensor's shape, uniform on the sphere, the same every run."""
+def random_directions(
+    shape: tuple[int, ...], count: int, *, seed: int, target: Target
+) -> Iterator[Array]:
+    """``count`` unit vectors of the tensor's shape, uniform on the sphere, the same every run.
+
+    One at a time: a direction of a large W^j is as large as W^j, and only its move of z^j
+    (:meth:`PerturbationEngine.direction_move`) and its projection need to be kept.
+    """
     rng = np.random.default_rng([seed, target.layer, QUANTITIES.index(target.quantity), 1])
-    directions = rng.standard_normal((count, *shape))
-    norms = np.linalg.norm(directions.reshape(count, -1), axis=1)
-    return directions / norms.reshape(count, *[1] * len(shape))
+    for _ in range(count):
+        direction = rng.standard_normal(shape)
+        direction /= np.linalg.norm(direction)
+        yield direction
 
 
 def check_directions(
@@ -46,10 +53,14 @@ def check_directions(
     label: str = "",
 ) -> QuantityCheck:
     """One row: directional derivatives along ``count`` random directions against ⟨analytic, v⟩."""
-    shape = engine.shape(target)
-    directions = random_directions(shape, count, seed=seed, target=target)
-    projected = np.tensordot(directions, analytic, axes=len(shape))
-    estimate = method.estimate(lambda h: engine.direction_changes(target, h, directions), step)
+    projected, moves = np.empty(count), []
+    for k, direction in enumerate(
+        random_directions(engine.shape(target), count, seed=seed, target=target)
+    ):
+        projected[k] = np.vdot(direction, analytic)
+        moves.append(engine.direction_move(target, direction))
+    stacked = np.stack(moves)
+    estimate = method.estimate(lambda h: engine.move_changes(target, h, stacked), step)
     if progress is not None:
         progress(ProgressEvent(label=label, completed=count, total=count))
     numeric = np.real(estimate.derivative)

@@ -81,5 +81,8 @@ def _estimate(
         kinks[changes.kinks] = True
         return changes.changes
 
-    estimate = method.estimate(evaluate, step)
+    # numpy's error state is per thread: a worker starts from the default, which warns. An
+    # overflowing loss shows up as an unresolvable row instead (rows.no_verdict).
+    with np.errstate(all="ignore"):
+        estimate = method.estimate(evaluate, step)
     return ElementEstimates(values=np.real(estimate.derivative), kinks=kinks, error=estimate.error)

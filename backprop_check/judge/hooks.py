@@ -247,6 +247,9 @@ class UserCode:
             raise self._error(
                 name, layer, f"raised {_describe_exception(error, self.path)}", sample=sample
             ) from None
+        except (SystemExit, GeneratorExit) as error:  # not ours to end the run; Ctrl-C is
+            problem = f"stopped: {_describe_exit(error, self.path)}"
+            raise self._error(name, layer, problem, sample=sample) from None
 
     def _checked(
         self,
@@ -340,6 +343,8 @@ def _import(path: Path) -> ModuleType:
         raise HookError(
             f"{path}: importing it raised {_describe_exception(error, path)}."
         ) from None
+    except (SystemExit, GeneratorExit) as error:  # the file may not end bpcheck; Ctrl-C may
+        raise HookError(f"{path}: while being imported, {_describe_exit(error, path)}.") from None
     finally:
         sys.modules.pop(spec.name, None)
     return module
@@ -369,9 +374,24 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _describe_exception(error: BaseException, path: Path) -> str:
     """'ValueError: message (line 12)', with the line in the user's file where it happened."""
+    line = _user_line(error, path)
+    text = f"{type(error).__name__}: {error}".rstrip(": ")
+    return f"{text} (line {line})" if line is not None else text
+
+
+def _user_line(error: BaseException, path: Path) -> int | None:
+    """The last line of the user's file in the error's traceback."""
     line = None
     for frame in traceback.extract_tb(error.__traceback__):
         if Path(frame.filename).resolve() == path.resolve():
             line = frame.lineno
-    text = f"{type(error).__name__}: {error}".rstrip(": ")
-    return f"{text} (line {line})" if line is not None else text
+    return line
+
+
+def _describe_exit(error: SystemExit | GeneratorExit, path: Path) -> str:
+    """'your code called sys.exit(0) at line 12', for an exit the user's file tried to make."""
+    line = _user_line(error, path)
+    where = f" at line {line}" if line is not None else ""
+    if isinstance(error, SystemExit):
+        return f"your code called sys.exit({error.code!r}){where}, which would end bpcheck"
+    return f"your code raised GeneratorExit{where}, which would end bpcheck"

@@ -292,21 +292,32 @@ class PerturbationEngine:
 
     def direction_changes(self, target: Target, step: complex, directions: Array) -> Array:
         """L(θ + step·v) − L(θ) for each direction v (directions[k] has the target's shape)."""
+        moves = np.stack([self.direction_move(target, direction) for direction in directions])
+        return self.move_changes(target, step, moves)
+
+    def direction_move(self, target: Target, direction: Array) -> Array:
+        """How z^j moves, per sample, when the target moves by ``direction`` (a unit step).
+
+        Moving W^j by v moves z^j by a^{j−1} vᵀ, b^j by v each sample, z^j itself by v: an array
+        of z^j's shape, however large W^j is, so many directions cost little memory.
+        """
         j = target.layer
-        batch = self.batch_size
         if target.quantity == "W":
-            moves = step * np.matmul(self.trace.a(j - 1), directions.transpose(0, 2, 1))
-        elif target.quantity == "b":
-            moves = step * np.repeat(directions[:, None, :], batch, axis=1)
-        else:
-            moves = step * directions
-        changes = np.empty(directions.shape[0], dtype=np.result_type(moves, self.trace.z(j)))
-        samples = np.arange(batch)
+            return self.trace.a(j - 1) @ direction.T
+        if target.quantity == "b":
+            return np.broadcast_to(direction, self.trace.z(j).shape)
+        return direction
+
+    def move_changes(self, target: Target, step: complex, moves: Array) -> Array:
+        """L(θ + step·v) − L(θ) per direction, given each one's move of z^j (direction_move)."""
+        j = target.layer
+        changes = np.empty(moves.shape[0], dtype=np.result_type(step, self.trace.z(j)))
+        samples = np.arange(self.batch_size)
         for index, move in enumerate(moves):
-            moved = np.ascontiguousarray((self.trace.z(j) + move).T)
+            moved = np.ascontiguousarray((self.trace.z(j) + step * move).T)
             row_changes, _ = self._forward_rows(j, moved, samples)
             changes[index] = row_changes.sum()
-        return changes if target.quantity == "phi" else changes / batch
+        return changes if target.quantity == "phi" else changes / self.batch_size
 
 
 def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:

@@ -33,10 +33,11 @@ Evaluate = Callable[[complex], "np.ndarray"]
 DTYPES: tuple[str, ...] = ("float64", "float32")
 
 # What to do with an element whose step moves some unit across a point where σ' jumps (a ReLU
-# at 0): there a central difference averages two slopes and proves nothing.
+# at 0): there a central difference averages two slopes and proves nothing, so the element is
+# judged again by one-sided differences that cross no kink.
 KINK_POLICIES: dict[str, str] = {
-    "report": "leave out of the verdict, counted and listed",
-    "fail": "judge anyway, like any other element",
+    "report": "judge again by one-sided differences; what none can judge is counted and said",
+    "fail": "as report, and a tensor with more than half its elements unjudged fails",
     "bracket": "pass when the analytic value lies between the one-sided differences",
 }
 

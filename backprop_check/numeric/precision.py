@@ -15,7 +15,13 @@ from ..core.network import Network, Trace
 from ..core.notation import quantity_symbol
 from .finite_differences import METHODS
 
-__all__ = ["judging_atol", "noise_floor", "precision_warnings"]
+__all__ = [
+    "judging_atol",
+    "largest_magnitude",
+    "noise_floor",
+    "precision_warnings",
+    "smallest_step",
+]
 
 Array = np.ndarray
 
@@ -43,7 +49,15 @@ def precision_warnings(
     """Sentences about the parts of this check that finite differences cannot resolve."""
     dtype = trace.z(1).dtype
     warnings = [_FLOAT32_NOTE] if dtype == np.float32 else []
-    if METHODS[method].subtracts:
+    bad = ~np.isfinite(sample_losses)
+    if bad.any():
+        what = "NaN" if np.isnan(sample_losses).any() else "overflow"
+        warnings.append(
+            f"the loss is not finite ({what}) for {int(bad.sum())} of {bad.size} samples, so no "
+            "finite difference of it means anything and no row can be judged. Scale the "
+            "targets, inputs or weights down."
+        )
+    elif METHODS[method].subtracts:
         warnings += _below_floor(sample_losses, analytic, eps=eps, unit=float(np.finfo(dtype).eps))
         raised = judging_atol(atol, sample_losses, eps=eps, method=method)
         if raised > atol:
@@ -97,6 +111,30 @@ def _dead_layers(network: Network, trace: Trace) -> list[str]:
                 "init."
             )
     return warnings
+
+
+# A step must move a value of the network's scale by this many units in its last place, so that
+# θ + ε keeps a few digits of ε (2^4: four bits). Below, differences are rounding noise or 0;
+# above, the round-off floor (judging_atol) and a sweep tell how good the step is.
+_STEP_ULPS = 16.0
+
+
+def smallest_step(values: Sequence[Array], *, method: str) -> float:
+    """The smallest eps the dtype resolves for perturbations of these arrays (W, b and z).
+
+    A differencing method needs θ + ε to keep digits of ε at the largest |θ|; below that every
+    difference rounds to 0. The complex step subtracts nothing, but ε·L' must stay a normal
+    number: ε ≥ √tiny.
+    """
+    info = np.finfo(values[0].dtype)
+    if not METHODS[method].subtracts:
+        return float(np.sqrt(info.tiny))
+    return max(_STEP_ULPS * float(info.eps) * largest_magnitude(values), float(info.tiny))
+
+
+def largest_magnitude(values: Sequence[Array]) -> float:
+    """The largest finite |value|: an overflow is judged elsewhere, as an unresolvable row."""
+    return max(float(np.max(np.abs(v), initial=0.0, where=np.isfinite(v))) for v in values)
 
 
 def noise_floor(sample_losses: Array, *, eps: float) -> float:

@@ -185,7 +185,9 @@ class Presenter:
         size = 1
         for extent in c.shape:
             size *= extent
-        result = "[green]pass[/]" if c.passed else f"[bold red]FAIL[/] {c.failed}/{c.checked}"
+        result = "[green]pass[/]" if check.passed else f"[bold red]FAIL[/] {c.failed}/{c.checked}"
+        if check.unresolved:  # no verdict: a non-finite number, or kinks (--kinks fail)
+            result = f"[bold red]UNRESOLVED[/] ({check.unresolved})"
         if check.mode == "directions":
             result += f" ({c.checked} direction{'s' if c.checked > 1 else ''})"
         elif c.checked < size:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import backprop_check
 from backprop_check import ConfigError, check
@@ -440,3 +446,149 @@ def test_the_special_case_in_the_diagnosis_is_the_one_backprop_used(monkeypatch)
     assert "the special case φ³" in built_in.diagnosis
     general = run_with(small_config(), derivative_of("relu", ACTIVATIONS["relu"].derivative))
     assert general.passed  # the general Eq. 1 did not use the broken special case
+
+
+# --------------------------------------------------------------------------- non-finite numbers
+
+
+def _npz_config(tmp_path, arrays: dict, **config) -> Path:
+    np.savez(tmp_path / "batch.npz", **arrays)
+    config = {**config, "data": {"path": "batch.npz"}, "batch_size": len(arrays["x"])}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _overflowing(tmp_path, *, targets: float = 1.0, weights: float = 1.0) -> Path:
+    rng = np.random.default_rng(4)
+    return _npz_config(
+        tmp_path,
+        {
+            "x": rng.standard_normal((4, 3)),
+            "y": rng.standard_normal((4, 2)) * targets,
+            "W1": rng.standard_normal((4, 3)),
+            "b1": np.zeros(4),
+            "W2": rng.standard_normal((2, 4)) * weights,
+            "b2": np.zeros(2),
+        },
+        input_size=3,
+        layers=[{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "linear"}],
+        loss="mse",
+    )
+
+
+def test_weights_too_large_for_any_step_are_refused(tmp_path) -> None:
+    # Weights of 1e200 from a data file overflow the loss too, but first no step below 1e185
+    # moves them: the input itself is absurd (exit 2), said with the smallest usable eps.
+    with pytest.raises(ConfigError, match=r"smallest usable eps here is \S+e\+18"):
+        check(_overflowing(tmp_path, weights=1e200))
+
+
+def test_an_overflowing_loss_is_never_a_pass(tmp_path) -> None:
+    # Issue 11 (a): the round-off floor of an infinite loss is infinite, so every element used to
+    # pass, deliberately wrong code included ("All 6 checks passed", exit 0).
+    path = _overflowing(tmp_path, targets=1e200)
+    wrong = Steps(grad_b=lambda phi, *, layer: -3 * phi.mean(axis=0))
+    for analytic in (None, wrong):
+        report = run_with(path, analytic)
+        assert not report.passed
+        assert {row.unresolved for row in report.checks} == {"overflow"}
+        assert "cannot be judged" in report.diagnosis
+        assert "the loss is not finite (overflow)" in report.diagnosis
+        document = report.to_dict()
+        json.dumps(document, allow_nan=False)
+        assert document["layers"][0]["checks"][0]["unresolved"] == "overflow"
+        assert any(
+            w.startswith("the loss is not finite (overflow) for 4 of 4") for w in report.warnings
+        )
+
+
+def test_a_nan_in_the_analytic_side_is_an_unresolvable_row() -> None:
+    broken = Steps(grad_b=lambda phi, *, layer: phi.mean(axis=0) * (np.nan if layer == 2 else 1))
+    report = run_with(small_config(), broken)
+    row = report.layers[1].checks[2]
+    assert (row.passed, row.unresolved) == (False, "NaN")
+    assert row.note.startswith("no verdict: the analytic values are not finite (NaN) at ")
+    assert [c for c in report.checks if c.unresolved] == [row]
+
+
+def test_a_directional_check_of_an_overflowing_loss_is_unresolvable(tmp_path) -> None:
+    report = check(_overflowing(tmp_path, targets=1e200), directions=2)
+    assert not report.passed
+    assert {row.unresolved for row in report.checks} == {"overflow"}
+
+
+def test_no_numpy_warning_reaches_stderr_when_the_loss_or_a_formula_overflows(tmp_path) -> None:
+    # Issue 11 (t). Warnings are errors in this suite, so the library calls above would already
+    # fail on one; the command line is checked in a subprocess with Python's default filters.
+    path = _overflowing(tmp_path, targets=1e200)
+    formula = tmp_path / "formula.yaml"
+    formula.write_text(
+        yaml.safe_dump(
+            {
+                "input_size": 3,
+                "layers": [
+                    {"units": 4, "activation": "boom"},
+                    {"units": 2, "activation": "linear"},
+                ],
+                # σ' overflows: the analytic side is not finite.
+                "activations": {"boom": {"f": "x", "df": "exp(1000 * x)"}},
+                "loss": "mse",
+            }
+        ),
+        encoding="utf-8",
+    )
+    for config in (path, formula):
+        result = subprocess.run(
+            [sys.executable, "-W", "default", "-m", "backprop_check", "run", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1, result.stderr
+        assert "Warning" not in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- absurd steps
+
+
+@pytest.mark.parametrize(
+    ("eps", "method", "dtype"),
+    [
+        (1e-30, "central", "float64"),
+        (1e-320, "central", "float64"),
+        (1e-15, "forward", "float64"),
+        (1e-7, "central", "float32"),
+        (1e-200, "complex-step", "float64"),
+    ],
+)
+def test_a_step_the_dtype_cannot_resolve_is_refused_with_the_smallest_usable(
+    eps: float, method: str, dtype: str
+) -> None:
+    # Issue 11 (h): every difference was exactly 0, correct gradients failed and the hint
+    # blamed ReLU'.
+    config = load_config(small_config()).with_overrides(method=method, dtype=dtype)
+    config = dataclasses.replace(config, check=dataclasses.replace(config.check, eps=eps))
+    with pytest.raises(ConfigError, match=r"key 'check\.eps': eps .* below what") as refused:
+        Checker(config)
+    smallest = float(re.search(r"smallest usable eps here is (\S+) \(", str(refused.value))[1])
+    usable = dataclasses.replace(config, check=dataclasses.replace(config.check, eps=smallest))
+    assert Checker(usable).config.check.step == smallest  # accepted at the value it names
+
+
+def test_a_step_of_zero_or_below_is_refused() -> None:
+    config = load_config(small_config())
+    for eps in (0.0, -1e-5, float("nan")):
+        bad = dataclasses.replace(config, check=dataclasses.replace(config.check, eps=eps))
+        with pytest.raises(ConfigError, match="below what float64 resolves"):
+            Checker(bad)
+
+
+def test_the_cli_refuses_an_absurd_eps_with_exit_2(runner) -> None:
+    from backprop_check.cli import main
+
+    result = runner.invoke(main, ["run", str(CONFIGS[0]), "--eps", "1e-30"])
+    assert result.exit_code == 2
+    assert "The smallest usable eps here is" in result.stderr
+    assert "Traceback" not in result.output

@@ -13,14 +13,14 @@ from ..helpers import run_with, small_config
 
 
 def test_directions_are_unit_vectors_of_the_tensors_shape_and_reproducible() -> None:
-    directions = random_directions((3, 4), 5, seed=1, target=Target(2, "W"))
+    def drawn(quantity: str) -> np.ndarray:
+        return np.stack(list(random_directions((3, 4), 5, seed=1, target=Target(2, quantity))))
+
+    directions = drawn("W")
     assert directions.shape == (5, 3, 4)
     np.testing.assert_allclose(np.linalg.norm(directions.reshape(5, -1), axis=1), 1.0)
-    again = random_directions((3, 4), 5, seed=1, target=Target(2, "W"))
-    assert np.array_equal(directions, again)
-    assert not np.array_equal(
-        directions, random_directions((3, 4), 5, seed=1, target=Target(2, "b"))
-    )
+    assert np.array_equal(directions, drawn("W"))
+    assert not np.array_equal(directions, drawn("b"))
 
 
 def _wrong_last_bias(phi, *, layer):

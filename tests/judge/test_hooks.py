@@ -269,3 +269,58 @@ def test_the_docs_list_every_hook_as_the_contract_declares() -> None:
         assert f"`{hook.signature}`" in readme, hook.signature
         assert hook.signature in docstring
     assert hook_table() in docstring
+
+
+# --------------------------------------------------------------------------- exits
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "import sys\n\n\ndef grad_b(phi):\n    sys.exit(0)\n",
+            "grad_b (Eq. 4, ∇b¹ at layer 1, sample 0) stopped: your code called sys.exit(0) at "
+            "line 7, which would end bpcheck.",
+        ),
+        (
+            "def phi_hidden(w_next, phi_next, z, activation):\n    raise SystemExit('done')\n",
+            "phi_hidden (Eq. 2, φ² at layer 2, sample 0) stopped: your code called "
+            "sys.exit('done') at line 4, which would end bpcheck.",
+        ),
+        (
+            "def grad_w(phi, a_prev):\n    raise GeneratorExit\n",
+            "grad_w (Eq. 3, ∇W¹ at layer 1, sample 0) stopped: your code raised GeneratorExit "
+            "at line 4, which would end bpcheck.",
+        ),
+        (
+            "import sys\nsys.exit(3)\n",
+            "while being imported, your code called sys.exit(3) at line 4, which would end "
+            "bpcheck.",
+        ),
+    ],
+)
+def test_user_code_cannot_end_the_run(tmp_path: Path, body: str, message: str) -> None:
+    # Issue 11 (b): sys.exit(0) in an --impl file used to end bpcheck with exit 0 and no output.
+    user = _user_file(tmp_path, body)
+    with pytest.raises(HookError) as caught:
+        check(small_config(), impl=user)
+    assert str(caught.value) == f"{user}: {message}"
+
+
+def test_an_exit_in_user_code_is_exit_2_and_the_other_configs_still_run(tmp_path: Path) -> None:
+    user = _user_file(tmp_path, "import sys\n\n\ndef grad_b(phi):\n    sys.exit(0)\n")
+    config = ROOT / "configs" / "softmax_cce.yaml"
+    other = ROOT / "configs" / "sigmoid_bce.yaml"
+    result = CliRunner().invoke(
+        main, ["run", str(config), str(other), "--impl", str(user), "--format", "json"]
+    )
+    assert result.exit_code == 2
+    assert "your code called sys.exit(0) at line 7" in result.stderr
+    document = json.loads(result.stdout)
+    assert [run.get("error", "").startswith(str(user)) for run in document["runs"]] == [True, True]
+
+
+def test_ctrl_c_in_user_code_keeps_its_meaning(tmp_path: Path) -> None:
+    user = _user_file(tmp_path, "def grad_b(phi):\n    raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        check(small_config(), impl=user)
