@@ -301,13 +301,7 @@ class Checker:
         analytic_checked = analytic.reshape(-1)[elements]
         verdicts = self._judge_kinks(target, elements, analytic_checked, estimates)
         judged, exclude = verdicts.values, (verdicts.unjudged if verdicts.count else None)
-        unresolved, why = no_verdict(
-            losses=self.engine.sample_losses,
-            numeric=judged[~verdicts.unjudged],
-            analytic=analytic_checked,
-            unjudged=verdicts.count,
-            fail_on_kinks=options.kinks == "fail",
-        )
+        unresolved, why = self._no_verdict(analytic_checked, verdicts)
         comparison = compare(
             analytic_checked,
             judged,
@@ -340,6 +334,16 @@ class Checker:
             note=why,
         )
         return row, estimates.values
+
+    def _no_verdict(self, analytic: Array, verdicts: KinkVerdicts) -> tuple[str, str]:
+        """Why the row cannot be judged, if so (:func:`.rows.no_verdict`)."""
+        return no_verdict(
+            losses=self.engine.sample_losses,
+            numeric=verdicts.values[~verdicts.unjudged],
+            analytic=analytic,
+            unjudged=verdicts.count,
+            fail_on_kinks=self.config.check.kinks == "fail",
+        )
 
     def _judge_kinks(
         self, target: Target, elements: Array, analytic: Array, estimates: ElementEstimates
