@@ -23,8 +23,6 @@ __all__ = ["DEFAULT_STEPS", "SweepReport", "SweepRow", "sweep"]
 
 DEFAULT_STEPS: tuple[float, ...] = tuple(10.0**-k for k in range(1, 13))
 
-VERDICTS = ("passes", "numerical", "bug")
-
 
 @dataclass(frozen=True)
 class SweepRow:
