@@ -25,6 +25,7 @@ _EXPORTS = {
     "LayerReport": "report.data",
     "QuantityCheck": "report.data",
     "check": "judge.checker",
+    "CheckInterrupted": "judge.checker",
     "assert_gradients_match": "judge.checker",
     "Checker": "judge.checker",
     "RunResult": "report.data",
@@ -33,6 +34,7 @@ _EXPORTS = {
 
 __all__ = [
     "BackpropCheckError",
+    "CheckInterrupted",
     "CheckOptions",
     "CheckReport",
     "Checker",
@@ -58,7 +60,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .errors import BackpropCheckError, ConfigError
-    from .judge.checker import Checker, assert_gradients_match, check
+    from .judge.checker import Checker, CheckInterrupted, assert_gradients_match, check
     from .report.data import CheckReport, LayerReport, QuantityCheck, RunResult
     from .report.saving import save_arrays
     from .spec.config import CheckOptions, Config, LayerSpec, load_config

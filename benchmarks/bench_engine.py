@@ -55,7 +55,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from backprop_check.core.network import Network
-from backprop_check.judge.checker import DEFAULT_JOBS, Checker, build_problem
+from backprop_check.judge.checker import DEFAULT_JOBS, Checker
+from backprop_check.spec.build import build_problem
 from backprop_check.spec.config import Config, load_config
 
 Array = np.ndarray

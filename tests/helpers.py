@@ -73,3 +73,39 @@ def broken_sigmoid(monkeypatch: Any) -> None:
     monkeypatch.setitem(
         ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
     )
+
+
+def failing(report: Any) -> list[tuple[int, str]]:
+    """Failing (layer, quantity) rows from the output layer down, as the diagnosis reads them."""
+    return [
+        (c.layer, c.quantity)
+        for layer in reversed(report.layers)
+        for c in layer.checks
+        if not c.passed
+    ]
+
+
+def run_with(config: Any, analytic: Any = None, **overrides: Any) -> Any:
+    """The check of ``config`` (a dict, path or Config) with its analytic side replaced.
+
+    ``analytic`` is what the product takes: a Steps (some equations replaced) or a function of
+    (network, trace, y) giving every gradient, as selftest injects its mutants.
+    """
+    from backprop_check.judge.checker import Checker
+    from backprop_check.spec.config import Config
+
+    loaded = config if isinstance(config, Config) else load_config(config)
+    return Checker(loaded.with_overrides(**overrides), analytic=analytic).run()
+
+
+def derivative_of(name: str, derivative: Any, *, layers: Any = None) -> Any:
+    """Steps whose σ' of the activation ``name`` is ``derivative(z)`` (in ``layers`` only, when
+    given); every other σ' built in."""
+    from backprop_check.core.backprop import Steps
+
+    def replaced(activation: Any, z: Any, *, layer: int) -> Any:
+        if activation.name == name and (layers is None or layer in layers):
+            return derivative(z)
+        return activation.derivative(z)
+
+    return Steps(activation_derivative=replaced)

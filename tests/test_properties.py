@@ -12,8 +12,8 @@ difference is within max(rtol·|g|, atol) ≤ |g|·|r|/10 of g, so the corrupted
 out, each counted in the summary, is what the check cannot judge, or by design does not:
 - an element of size 0 (a zero scaled is no corruption at all),
 - |g|·|r| ≤ 10·atol: below the noise floor of the absolute tolerance,
-- an element whose ±ε step moves some ReLU across 0 (a kink, left out of the verdict by the
-  default kinks: report),
+- (no longer excluded: an element whose ±ε step moves some ReLU across 0, a kink, is judged again
+  by one-sided differences, so it must fail like any other; its count is noted),
 - for σ': a layer with no element of φ^j left by the two above (all ReLUs off, say).
 
 Profiles (environment variable HYPOTHESIS_PROFILE): "ci" (default, 300 derandomized examples per
@@ -38,11 +38,12 @@ from backprop_check import ConfigError, check
 from backprop_check.core.backprop import Gradients, Steps, backward
 from backprop_check.core.notation import quantity_symbol
 from backprop_check.judge.checker import Checker
-from backprop_check.numeric.perturbation import Target
+from backprop_check.numeric.targets import Target
 from backprop_check.report.data import CheckReport, QuantityCheck
 from backprop_check.spec.config import load_config
 
 from .helpers import CONFIGS
+from .helpers import failing as _failing
 
 pytest.importorskip("hypothesis", reason="the property tests need hypothesis")
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -100,12 +101,6 @@ def _summary():
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _failing(report: CheckReport) -> list[tuple[int, str]]:
-    """Failing (layer, quantity) rows from the output layer down, as the diagnosis reads them."""
-    ordered = [c for layer in reversed(report.layers) for c in layer.checks]
-    return [(c.layer, c.quantity) for c in ordered if not c.passed]
 
 
 def _row(report: CheckReport, layer: int, quantity: str) -> QuantityCheck:
@@ -177,7 +172,7 @@ def test_the_built_in_backprop_raises_no_false_alarm(config: dict[str, Any]) -> 
     report = check(config)
     _tally(prop, "checked")
     if any(c.kinks for c in report.checks):
-        _tally(prop, "note: with ReLU kinks left out")
+        _tally(prop, "note: with ReLU kinks judged one-sidedly")
     if report.warnings:
         _tally(prop, "note: with a precision warning")
     assert report.passed, _explain(config, report, "False alarm on the built-in backprop.")
@@ -203,8 +198,8 @@ def _check_one_element(
     _exclude_unless(prop, nonzero.size > 0, "all-zero tensor")
     flat = int(nonzero[data.draw(st.integers(0, nonzero.size - 1), label="element")])
     _exclude_unless(prop, _visible(reference, tensor.flat[flat], r), "below the noise floor")
-    on_kink = _on_kinks(reference, target, np.array([flat]))[0]
-    _exclude_unless(prop, not on_kink, "on a ReLU kink")
+    if _on_kinks(reference, target, np.array([flat]))[0]:
+        _tally(prop, "note: on a ReLU kink, judged one-sidedly")
     index = tuple(int(i) for i in np.unravel_index(flat, tensor.shape))
 
     report = _corrupted_run(
@@ -257,8 +252,13 @@ def test_a_corrupted_sigma_prime_fails_first_at_its_layer(
     _exclude_unless(prop, np.any(phi), "φ of the layer all zero")
     strong = np.flatnonzero(_visible(reference, phi, r))
     _exclude_unless(prop, strong.size > 0, "φ of the layer below the noise floor")
-    visible = strong[~_on_kinks(reference, Target(j, "phi"), strong)]
-    _exclude_unless(prop, visible.size > 0, "φ of the layer on ReLU kinks")
+    visible = strong
+    # Replacing σ' makes Eq. 1 general (∇_a L ∘ σ'), which loses digits at an output within
+    # 1e-12 of 0 or 1: issue 11 (i), fixed on branch spike11; drop this exclusion once merged.
+    saturated = any("next to log 0" in w for w in check(config).warnings)
+    _exclude_unless(prop, not saturated, "an output next to log 0 (issue 11 i)")
+    if _on_kinks(reference, Target(j, "phi"), strong).any():
+        _tally(prop, "note: with φ elements on ReLU kinks, judged one-sidedly")
 
     def sigma_prime(activation, z, *, layer: int) -> np.ndarray:
         derivative = activation.derivative(z)
@@ -281,10 +281,9 @@ def test_a_corrupted_sigma_prime_fails_first_at_its_layer(
     _tally(prop, "caught")
 
 
-def test_a_corruption_on_a_kink_is_left_out_by_report_and_caught_by_bracket() -> None:
-    # The exclusion "on a ReLU kink" above is a choice of the default policy, not blindness: the
-    # largest ∇W¹ element on a kink of the shipped kink config, doubled, passes with kinks: report
-    # and fails with kinks: bracket.
+def test_a_corruption_on_a_kink_is_caught_by_every_policy() -> None:
+    # Kinks hide nothing: the largest ∇W¹ element on a kink of the shipped kink config, doubled,
+    # fails that row alone with kinks: report (the default), fail and bracket.
     config = load_config(CONFIGS[0].parent / "relu_kinks.yaml")
     reference = Checker(config)
     target = Target(1, "W")
@@ -294,12 +293,24 @@ def test_a_corruption_on_a_kink_is_left_out_by_report_and_caught_by_bracket() ->
     index = tuple(int(i) for i in np.unravel_index(flat, tensor.shape))
     assert abs(tensor[index]) > 0.1
 
-    def corrupt(network, trace, y):
-        return _scaled(backward(network, trace, y), target, index, 2.0)
+    def doubled(phi, a_prev, *, layer):
+        # A grad_w with one element doubled; σ' stays built in, so ReLU'(0) = 0 is known.
+        gradient = phi.T @ a_prev / phi.shape[0]
+        if layer == target.layer:
+            gradient[index] *= 2.0
+        return gradient
 
-    assert Checker(config, analytic=corrupt).run().passed
-    bracket = config.with_overrides(kinks="bracket")
-    assert _failing(Checker(bracket, analytic=corrupt).run()) == [(1, "W")]
+    corrupt = Steps(grad_w=doubled)
+    assert _failing(Checker(config, analytic=corrupt).run()) == [(1, "W")]
+    for policy in ("fail", "bracket"):
+        strict = config.with_overrides(kinks=policy)
+        assert _failing(Checker(strict, analytic=corrupt).run()) == [(1, "W")]
+    # A whole backward of its own does not say which side it takes at a kink; where later
+    # layers sit exactly on kinks too, neither side may be its, so the element is unjudged and
+    # counted, never passed.
+    whole = Checker(config, analytic=lambda n, t, y: _scaled(backward(n, t, y), target, index, 2))
+    row = next(c for c in whole.run().checks if (c.layer, c.quantity) == (1, "W"))
+    assert not row.passed or row.unjudged >= 1
 
 
 # --------------------------------------------------------------------------- package bugs

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import click
 
-__all__ = ["ByteSize", "TableChoice", "available_cpus", "problem_options", "text_or_json"]
+__all__ = ["ByteSize", "TableChoice", "problem_options", "text_or_json"]
 
 
 # The largest memory budget taken seriously, 1 PiB: beyond it a number is a typo, and the
@@ -73,13 +72,6 @@ class TableChoice(click.Choice):
         pass  # the library's table is the truth; click's own assignment is ignored
 
 
-def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity where the system says, else all)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
 def _methods() -> Iterable[str]:
     from ..numeric.finite_differences import METHODS
 
@@ -87,13 +79,13 @@ def _methods() -> Iterable[str]:
 
 
 def _dtypes() -> Iterable[str]:
-    from ..spec.config import DTYPES
+    from ..numeric.finite_differences import DTYPES
 
     return DTYPES
 
 
 def _kink_policies() -> Iterable[str]:
-    from ..spec.config import KINK_POLICIES
+    from ..numeric.finite_differences import KINK_POLICIES
 
     return KINK_POLICIES
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import BackpropCheckError
-from . import options
 from .app import Interrupted, Status, main, status_of
 from .checking import build_checker, inputs_of, show_explanation
 from .options import ByteSize, problem_options
@@ -198,7 +197,9 @@ class _Session:
 
 def _capped(jobs: int | None, presenter: Presenter) -> int | None:
     """--jobs, at most one thread per CPU: more only queue up and split the memory budget."""
-    cpus = options.available_cpus()
+    from ..judge.budget import available_cpus
+
+    cpus = available_cpus()
     if jobs is not None and jobs > cpus:
         presenter.warning(f"--jobs {jobs} is more than the {cpus} CPUs here; using {cpus}.")
         return cpus

@@ -38,6 +38,23 @@ class Activation:
     log_one_minus_value: Callable[[Array], Array] | None = None
     # Complex-analytic, so the complex-step method applies (not so for abs, where, max, ...).
     complex_safe: bool = True
+    # How the docs name it, and the derivation's section that writes its Eq. 2 out, if any.
+    title: str = ""
+    section: str | None = None
+    # Piecewise linear: a change passes through unchanged in slope until some unit changes side,
+    # so the perturbation engine can carry it linearly.
+    piecewise_linear: bool = False
+    # |z| beyond which σ'(z) < 1e-8: a wrong σ' there changes nothing a difference can see.
+    saturates_beyond: float | None = None
+    # σ' is 0 wherever z ≤ this: a unit there is off, and a layer all off checks nothing.
+    off_at_or_below: float | None = None
+    # The weight scale `init: auto` picks for a layer of this activation.
+    default_init: str = "xavier"
+
+    @property
+    def display_name(self) -> str:
+        """The name the docs use: the title, or the registry name for formula activations."""
+        return self.title or self.name
 
 
 def _relu(z: Array) -> Array:
@@ -118,6 +135,9 @@ def _log_one_minus_softmax(z: Array) -> Array:
     return result
 
 
+# sigmoid' and tanh' fall below ~1e-8 beyond |z| = 20.
+_SATURATED_Z = 20.0
+
 ACTIVATIONS: dict[str, Activation] = {
     activation.name: activation
     for activation in (
@@ -128,6 +148,11 @@ ACTIVATIONS: dict[str, Activation] = {
             formula="max(z, 0)",
             derivative_formula="1 if z > 0 else 0",
             kinks=(0.0,),
+            title="ReLU",
+            section="§3.1.2",
+            piecewise_linear=True,
+            off_at_or_below=0.0,
+            default_init="he",
         ),
         Activation(
             name="sigmoid",
@@ -138,6 +163,9 @@ ACTIVATIONS: dict[str, Activation] = {
             probabilities=True,
             log_value=_log_sigmoid,
             log_one_minus_value=_log_one_minus_sigmoid,
+            title="sigmoid",
+            section="§3.2.2",
+            saturates_beyond=_SATURATED_Z,
         ),
         Activation(
             name="tanh",
@@ -145,6 +173,8 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=_tanh_derivative,
             formula="tanh(z)",
             derivative_formula="1 − tanh(z)²",
+            title="tanh",
+            saturates_beyond=_SATURATED_Z,
         ),
         Activation(
             name="linear",
@@ -152,6 +182,8 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=np.ones_like,
             formula="z",
             derivative_formula="1",
+            title="linear",
+            piecewise_linear=True,
         ),
         Activation(
             name="softmax",
@@ -163,6 +195,7 @@ ACTIVATIONS: dict[str, Activation] = {
             probabilities=True,
             log_value=_log_softmax,
             log_one_minus_value=_log_one_minus_softmax,
+            title="softmax",
         ),
     )
 }

@@ -26,6 +26,7 @@ __all__ = [
     "phi_hidden",
     "phi_output",
     "phi_output_softmax",
+    "special_case",
 ]
 
 Array = np.ndarray
@@ -79,11 +80,15 @@ class SpecialCase:
     phi: Callable[[Array, Array, Array], Array]
     formula: str
     section: str
+    # What the docs add about the source, e.g. that a printed sign is fixed.
+    remark: str = ""
 
 
 SPECIAL_CASES: dict[tuple[str, str], SpecialCase] = {
     ("relu", "mse"): SpecialCase(_relu_mse, "−(2/n)(y − a) where z > 0, else 0", "§3.1.1"),
-    ("sigmoid", "binary_crossentropy"): SpecialCase(_sigmoid_bce, "a − y", "§3.2.1"),
+    ("sigmoid", "binary_crossentropy"): SpecialCase(
+        _sigmoid_bce, "a − y", "§3.2.1", remark="sign fixed as in NOTES.md"
+    ),
     ("softmax", "categorical_crossentropy"): SpecialCase(
         _softmax_cce, "a Σ_j y_j − y  (= a − y for one-hot y)", "§3.3.1"
     ),
@@ -106,7 +111,7 @@ class Steps:
     A step left as None is the built-in one. Each receives ``layer`` (the seed's j) so that a
     replacement can say where it went wrong. When ``loss_gradient`` or ``activation_derivative``
     is replaced, Eq. 1 takes its general form ∇_a L ∘ σ'(z): a special case such as a − y would
-    otherwise hide the replaced derivative.
+    otherwise hide the replaced derivative (:func:`special_case`).
     """
 
     activation_derivative: Callable[..., Array] | None = None  # (activation, z, *, layer)
@@ -120,10 +125,25 @@ class Steps:
 BUILT_IN = Steps()
 
 
+def special_case(network: Network, steps: Steps = BUILT_IN) -> SpecialCase | None:
+    """The seed's closed form of Eq. 1 that computes φ^J with these steps, or None.
+
+    None when the pairing has none, or when φ^J, ∇_a L or σ' is replaced: then φ^J is the
+    replacement's, or the general ∇_a L ∘ σ'(z) that lets a replaced derivative show.
+    """
+    if (
+        steps.phi_output is not None
+        or steps.loss_gradient is not None
+        or steps.activation_derivative is not None
+    ):
+        return None
+    return SPECIAL_CASES.get((network.activation(network.depth).name, network.loss.name))
+
+
 def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
     """φ^J by the seed's special case for this pairing, else by the general Eq. 1."""
     activation = network.activation(network.depth)
-    special = SPECIAL_CASES.get((activation.name, network.loss.name))
+    special = special_case(network)
     if special is not None:
         return special.phi(z, a, y)
     grad_a = _loss_gradient(network, z, a, y)
@@ -154,7 +174,7 @@ def _output_phi(network: Network, trace: Trace, y: Array, steps: Steps) -> Array
     activation, loss = network.activation(J), network.loss
     if steps.phi_output is not None:
         return steps.phi_output(z, a, y, activation, loss, layer=J)
-    if steps.loss_gradient is None and steps.activation_derivative is None:
+    if special_case(network, steps) is not None:
         return output_phi(network, z, a, y)
     grad_a = (
         steps.loss_gradient(loss, a, y, layer=J)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOSSES",
     "LOSS_ALIASES",
+    "LabelKind",
     "Loss",
     "NetworkOutput",
     "canonical_loss_name",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 Array = np.ndarray
+LabelKind = Literal["one-hot", "binary", "real"]
 
 
 class NetworkOutput:
@@ -72,6 +74,17 @@ class Loss:
     complex_safe: bool = True
     # ∇_a L from the output's logs, where 1/a would divide by an output rounded to 0 or 1.
     gradient_at: Callable[[NetworkOutput, Array], Array] | None = None
+    # What a label y is: a one-hot row, a 0/1 per output, or any real number.
+    labels: LabelKind = "real"
+    # Takes logs of the outputs, so outputs next to 0 or 1 sit next to log 0. A formula loss may,
+    # so it is assumed to.
+    takes_logs: bool = True
+    title: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name the docs use: the title, or the registry name for formula losses."""
+        return self.title or self.name
 
 
 def _mse(output: NetworkOutput, y: Array) -> Array:
@@ -119,6 +132,8 @@ LOSSES: dict[str, Loss] = {
             gradient=_mse_gradient,
             formula="L = (1/n) Σ_i (y_i − ŷ_i)²",
             gradient_formula="∇_a L = −(2/n)(y − a)",
+            takes_logs=False,
+            title="mean squared error",
         ),
         Loss(
             name="binary_crossentropy",
@@ -128,6 +143,8 @@ LOSSES: dict[str, Loss] = {
             gradient_formula="∇_a L = −y/a + (1 − y)/(1 − a)",
             needs_probabilities=True,
             gradient_at=_bce_gradient_at,
+            labels="binary",
+            title="binary cross-entropy",
         ),
         Loss(
             name="categorical_crossentropy",
@@ -137,6 +154,8 @@ LOSSES: dict[str, Loss] = {
             gradient_formula="∇_a L = −y/a",
             needs_probabilities=True,
             gradient_at=_cce_gradient_at,
+            labels="one-hot",
+            title="categorical cross-entropy",
         ),
     )
 }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activation
-from .losses import Loss, NetworkOutput
+from .losses import LabelKind, Loss, NetworkOutput
 
 __all__ = ["Network", "Trace", "init_network", "random_batch"]
 
@@ -81,9 +81,9 @@ class Network:
         return float(np.mean(self.sample_losses(trace.zs[-1], trace.activations[-1], y)))
 
 
-def _init_std(scheme: str, fan_in: int, fan_out: int, activation: str) -> float:
+def _init_std(scheme: str, fan_in: int, fan_out: int, activation: Activation) -> float:
     if scheme == "auto":
-        scheme = "he" if activation == "relu" else "xavier"
+        scheme = activation.default_init
     if scheme == "he":
         return float(np.sqrt(2.0 / fan_in))
     if scheme == "xavier":
@@ -105,7 +105,7 @@ def init_network(
     sizes = [input_size, *units]
     weights, biases = [], []
     for fan_in, fan_out, activation in zip(sizes[:-1], sizes[1:], activations, strict=True):
-        std = _init_std(init, fan_in, fan_out, activation.name)
+        std = _init_std(init, fan_in, fan_out, activation)
         weights.append((rng.standard_normal((fan_out, fan_in)) * std).astype(dtype))
         # Non-zero biases, so ∇b is checked at a generic point rather than at b = 0.
         biases.append((rng.standard_normal(fan_out) * 0.1).astype(dtype))
@@ -122,15 +122,15 @@ def random_batch(
     batch_size: int,
     input_size: int,
     output_size: int,
-    loss_name: str,
+    labels: LabelKind,
     rng: np.random.Generator,
     dtype: np.dtype | type = np.float64,
 ) -> tuple[Array, Array]:
-    """x ~ N(0, 1) and labels that fit the loss: one-hot (CCE), 0/1 (BCE), N(0, 1) (MSE)."""
+    """x ~ N(0, 1) and labels of the loss's kind: one-hot rows, 0/1, or N(0, 1)."""
     x = rng.standard_normal((batch_size, input_size))
-    if loss_name == "categorical_crossentropy":
+    if labels == "one-hot":
         y = np.eye(output_size)[rng.integers(0, output_size, size=batch_size)]
-    elif loss_name == "binary_crossentropy":
+    elif labels == "binary":
         y = rng.integers(0, 2, size=(batch_size, output_size)).astype(np.float64)
     else:
         y = rng.standard_normal((batch_size, output_size))

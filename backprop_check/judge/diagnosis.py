@@ -51,6 +51,9 @@ def _explain(
     j = check.layer
     layer = by_layer[j]
     depth = max(by_layer)
+    if check.unresolved:
+        reason = check.note.removeprefix("no verdict: ")
+        return f"{sym(check.quantity, j)} cannot be judged (Eq. {check.equation}): {reason}"
     if check.quantity == "phi" and j == depth:
         if output_special_case:
             what = (

@@ -13,26 +13,6 @@ from ..spec.config import Config
 
 __all__ = ["ExplainedLayer", "Line", "explain"]
 
-ACTIVATION_TITLES = {
-    "relu": "ReLU",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "linear": "linear",
-    "softmax": "softmax",
-}
-LOSS_TITLES = {
-    "mse": "mean squared error",
-    "binary_crossentropy": "binary cross-entropy",
-    "categorical_crossentropy": "categorical cross-entropy",
-}
-# Where the seed writes Eq. 2 out for an activation.
-_HIDDEN_SECTIONS = {"relu": "seed §3.1.2", "sigmoid": "seed §3.2.2"}
-_SPECIAL_NOTES = {
-    ("sigmoid", "binary_crossentropy"): "seed §3.2.1, sign fixed as in NOTES.md",
-    ("softmax", "categorical_crossentropy"): "seed §3.3.1",
-    ("relu", "mse"): "seed §3.1.1",
-}
-
 
 def explain(config: Config) -> tuple[ExplainedLayer, ...]:
     """The equations of every layer, from the output layer J down to layer 1."""
@@ -67,30 +47,35 @@ def explain(config: Config) -> tuple[ExplainedLayer, ...]:
 
 
 def _output_phi(config: Config, j: int) -> tuple[str, str]:
-    activation, loss = config.layers[j - 1].activation, config.loss
-    pairing = f"{ACTIVATION_TITLES.get(activation, activation)} + {LOSS_TITLES.get(loss, loss)}"
-    special = SPECIAL_CASES.get((activation, loss))
+    activation = config.activation(config.layers[j - 1].activation)
+    loss = config.loss_function()
+    pairing = f"{activation.display_name} + {loss.display_name}"
+    special = SPECIAL_CASES.get((activation.name, loss.name))
     if special is not None:
         formula = special.formula.replace("a ", f"a{sup(j)} ").replace("z ", f"z{sup(j)} ")
         formula = formula.replace("(y − a)", f"(y − a{sup(j)})")
-        return formula, f"{pairing}, Eq. 1, {_SPECIAL_NOTES[(activation, loss)]}"
-    gradient = config.loss_function().gradient_formula.replace("∇_a L = ", "")
-    if config.activation(activation).derivative is None:
+        source = f"seed {special.section}" + (f", {special.remark}" if special.remark else "")
+        return formula, f"{pairing}, Eq. 1, {source}"
+    gradient = loss.gradient_formula.replace("∇_a L = ", "")
+    if activation.derivative is None:
         return (
             f"a{sup(j)} ∘ (g − a{sup(j)}·g) with g = ∇_a L = {gradient}",
             f"{pairing}, Eq. 1 through the softmax Jacobian",
         )
-    derivative = config.activation(activation).derivative_formula
     return (
-        f"∇_a L ∘ σ'(z{sup(j)}) with ∇_a L = {gradient} and σ'(z) = {derivative}",
+        f"∇_a L ∘ σ'(z{sup(j)}) with ∇_a L = {gradient} and σ'(z) = "
+        f"{activation.derivative_formula}",
         f"{pairing}, Eq. 1",
     )
 
 
 def _hidden_phi(config: Config, j: int) -> tuple[str, str]:
-    activation = config.layers[j - 1].activation
-    derivative = config.activation(activation).derivative_formula
-    source = f"{ACTIVATION_TITLES.get(activation, activation)}, Eq. 2"
-    if activation in _HIDDEN_SECTIONS:
-        source += f", {_HIDDEN_SECTIONS[activation]}"
-    return f"(W{sup(j + 1)})ᵀ φ{sup(j + 1)} ∘ σ'(z{sup(j)}) with σ'(z) = {derivative}", source
+    activation = config.activation(config.layers[j - 1].activation)
+    source = f"{activation.display_name}, Eq. 2"
+    if activation.section is not None:
+        source += f", seed {activation.section}"
+    return (
+        f"(W{sup(j + 1)})ᵀ φ{sup(j + 1)} ∘ σ'(z{sup(j)}) with σ'(z) = "
+        f"{activation.derivative_formula}",
+        source,
+    )

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from ..core.notation import quantity_symbol
 from ..core.notation import superscript as sup
 from .compare import element_errors
 
-__all__ = ["hint"]
+__all__ = ["PATTERNS", "Hint", "find_hint", "hint"]
 
 Array = np.ndarray
 
@@ -71,6 +72,14 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class _Factored:
+    """A sentence about a factor, and the factor it states."""
+
+    sentence: str
+    factor: float
+
+
+@dataclass(frozen=True)
 class _Factor:
     """A factor with a known reading: its label, how the sentence reads it, and a likely cause."""
 
@@ -80,7 +89,26 @@ class _Factor:
     cause: str
 
 
-def hint(
+@dataclass(frozen=True)
+class Hint:
+    """What a failing row looks like: the pattern found, its sentence, and the factor if any.
+
+    ``factor`` is a/n as the sentence states it: the constant factor found (named or measured),
+    or −1 for a sign flip; None for the other patterns.
+    """
+
+    pattern: str
+    sentence: str
+    factor: float | None = None
+
+
+def hint(analytic: np.ndarray, numeric: np.ndarray, **options: Any) -> str | None:
+    """The sentence of :func:`find_hint` (same arguments), or None when nothing fails."""
+    found = find_hint(analytic, numeric, **options)
+    return None if found is None else found.sentence
+
+
+def find_hint(
     analytic: np.ndarray,
     numeric: np.ndarray,
     *,
@@ -91,8 +119,8 @@ def hint(
     rtol: float,
     atol: float,
     pre_activation: np.ndarray | None = None,
-) -> str | None:
-    """One sentence describing the pattern of a failing comparison, or None when nothing fails.
+) -> Hint | None:
+    """The first pattern, in the order above, that fits a failing comparison; None if it passes.
 
     ``quantity`` is "phi", "W" or "b" for φ^j, ∇W^j or ∇b^j of layer ``layer`` (1-based);
     ``pre_activation`` is z^j, used for φ rows only.
@@ -112,10 +140,12 @@ def hint(
     if not failing.any():
         return None
     row = _Row(analytic, numeric, quantity, layer, batch_size, output_units, rtol, atol, z, failing)
-    for _, detect in _DETECTORS:
-        sentence = detect(row)
-        if sentence is not None:
-            return sentence
+    for pattern, detect in _DETECTORS:
+        found = detect(row)
+        if isinstance(found, _Factored):
+            return Hint(pattern, found.sentence, found.factor)
+        if found is not None:
+            return Hint(pattern, found)
     return None  # unreachable: the scattered pattern always answers
 
 
@@ -220,16 +250,17 @@ def _non_finite(row: _Row) -> str | None:
     return None
 
 
-def _sign_flip(row: _Row) -> str | None:
+def _sign_flip(row: _Row) -> _Factored | None:
     if not _explains(row, -row.analytic):
         return None
-    return (
+    return _Factored(
         f"{row.symbol} has the opposite sign of the finite differences everywhere: a sign is "
-        "flipped (e.g. −(y − a) vs (y − a), or a subtraction reversed)."
+        "flipped (e.g. −(y − a) vs (y − a), or a subtraction reversed).",
+        -1.0,
     )
 
 
-def _constant_factor(row: _Row) -> str | None:
+def _constant_factor(row: _Row) -> _Factored | None:
     if _fits(row, row.analytic):
         return None
     measured = _measured_factor(row)
@@ -242,15 +273,17 @@ def _constant_factor(row: _Row) -> str | None:
             same = [f.label for f in factors if np.isclose(f.value, factor.value)]
             also = f" (here {' = '.join(same)})" if len(same) > 1 else ""
             flipped = ", and the sign is flipped" if sign < 0 else ""
-            return (
+            return _Factored(
                 f"{row.symbol} is {_number(shown)} × the finite differences{factor.reading}"
-                f"{also}: {factor.cause}{flipped}."
+                f"{also}: {factor.cause}{flipped}.",
+                shown,
             )
     if measured is None or not _fits(row, _divided(row.analytic, measured)):
         return None
-    return (
+    return _Factored(
         f"{row.symbol} is a constant {_number(measured)} × the finite differences: "
-        "a constant factor is off."
+        "a constant factor is off.",
+        measured,
     )
 
 
@@ -383,7 +416,7 @@ def _scattered(row: _Row) -> str:
     )
 
 
-_DETECTORS: tuple[tuple[str, Callable[[_Row], str | None]], ...] = (
+_DETECTORS: tuple[tuple[str, Callable[[_Row], str | _Factored | None]], ...] = (
     ("non-finite", _non_finite),
     ("sign flip", _sign_flip),
     ("constant factor", _constant_factor),

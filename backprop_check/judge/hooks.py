@@ -3,13 +3,7 @@
 The file may define any of these, each on ONE sample with 1-D numpy arrays, in the seed's notation;
 the tool calls them for every sample of the batch and averages ∇W and ∇b over it:
 
-    activation_derivative(name, z)              σ'(z) for the activation called name  (§3)
-    loss_gradient(name, a, y)                   ∇_a L for the loss called name        (§3.x.1)
-    phi_output(z, a, y, activation, loss)       φ^J                                   (Eq. 1)
-    phi_hidden(w_next, phi_next, z, activation) φ^j                                   (Eq. 2)
-    grad_w(phi, a_prev)                         ∇_{W^j} L, (units_j, units_{j-1})     (Eq. 3)
-    grad_b(phi)                                 ∇_{b^j} L                             (Eq. 4)
-    backward(weights, biases, x, y)             (dWs, dbs) for the whole batch        (all)
+HOOK_TABLE
 
 Whatever a function raises or returns wrongly (shape, type, NaN) becomes a HookError that names the
 function, the layer and what was expected, never a traceback from inside the tool.
@@ -32,23 +26,70 @@ import numpy as np
 from ..core.activations import Activation
 from ..core.backprop import Gradients, Steps
 from ..core.losses import Loss
+from ..core.network import Network, Trace
 from ..core.notation import superscript as sup
 from ..errors import BackpropCheckError
 
-__all__ = ["HOOKS", "HookError", "UserCode", "load_user_code"]
+__all__ = ["HOOKS", "Hook", "HookError", "UserCode", "hook_table", "load_user_code"]
 
 Array = np.ndarray
 
-# Hook name → (parameter count, what it computes, its equation).
-HOOKS: dict[str, tuple[int, str, str]] = {
-    "activation_derivative": (2, "σ'(z{j})", "§3"),
-    "loss_gradient": (3, "∇_a L", "Eq. 1"),
-    "phi_output": (5, "φ{j}", "Eq. 1"),
-    "phi_hidden": (4, "φ{j}", "Eq. 2"),
-    "grad_w": (2, "∇W{j}", "Eq. 3"),
-    "grad_b": (1, "∇b{j}", "Eq. 4"),
-    "backward": (4, "(dWs, dbs)", "Eq. 1–4"),
+
+@dataclass(frozen=True)
+class Hook:
+    """One function a user's file may define: how it is called and what it must compute."""
+
+    name: str
+    parameters: tuple[str, ...]
+    # What it returns, in words, for the docs; and as a symbol, with {j} for the layer.
+    returns: str
+    computes: str
+    equation: str
+    # Called once per sample and wrapped into a step of the built-in backward; else whole-batch.
+    per_sample: bool = True
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({', '.join(self.parameters)})"
+
+
+HOOKS: dict[str, Hook] = {
+    hook.name: hook
+    for hook in (
+        Hook(
+            "activation_derivative",
+            ("name", "z"),
+            "σ'(z) for the activation called name",
+            "σ'(z{j})",
+            "§3",
+        ),
+        Hook(
+            "loss_gradient", ("name", "a", "y"), "∇_a L for the loss called name", "∇_a L", "Eq. 1"
+        ),
+        Hook("phi_output", ("z", "a", "y", "activation", "loss"), "φ^J", "φ{j}", "Eq. 1"),
+        Hook("phi_hidden", ("w_next", "phi_next", "z", "activation"), "φ^j", "φ{j}", "Eq. 2"),
+        Hook("grad_w", ("phi", "a_prev"), "∇_{W^j} L, (units_j, units_{j-1})", "∇W{j}", "Eq. 3"),
+        Hook("grad_b", ("phi",), "∇_{b^j} L", "∇b{j}", "Eq. 4"),
+        Hook(
+            "backward",
+            ("weights", "biases", "x", "y"),
+            "(dWs, dbs) for the whole batch",
+            "(dWs, dbs)",
+            "Eq. 1–4",
+            per_sample=False,
+        ),
+    )
 }
+
+
+def hook_table() -> str:
+    """The hooks as the docs list them: signature, what it returns, its equation."""
+    return "\n".join(
+        f"    {hook.signature:<44}{hook.returns:<38}({hook.equation})" for hook in HOOKS.values()
+    )
+
+
+__doc__ = (__doc__ or "").replace("HOOK_TABLE", hook_table())
 
 
 class HookError(BackpropCheckError):
@@ -68,16 +109,21 @@ class UserCode:
 
     def steps(self) -> Steps:
         """The per-sample hooks as batch steps for :func:`backprop.backward`."""
-        wrapped = {
-            name: getattr(self, f"_{name}")
-            for name in ("activation_derivative", "loss_gradient", "phi_output", "phi_hidden")
-            if name in self.hooks
-        }
-        if "grad_w" in self.hooks:
-            wrapped["grad_w"] = self._grad_w
-        if "grad_b" in self.hooks:
-            wrapped["grad_b"] = self._grad_b
-        return Steps(**wrapped)
+        return Steps(
+            **{
+                name: getattr(self, f"_{name}")
+                for name, hook in HOOKS.items()
+                if hook.per_sample and name in self.hooks
+            }
+        )
+
+    def analytic(self) -> Steps | Callable[[Network, Trace, Array], Gradients]:
+        """The analytic side this file gives: built-in steps replaced, or its whole backward."""
+        if "backward" in self.hooks:
+            return lambda network, trace, y: self.backward(
+                network.weights, network.biases, trace.a(0), y
+            )
+        return self.steps()
 
     def sources(self, quantity: str, layer: int, depth: int) -> tuple[str, ...]:
         """Which of the user's functions computed this row directly."""
@@ -201,6 +247,9 @@ class UserCode:
             raise self._error(
                 name, layer, f"raised {_describe_exception(error, self.path)}", sample=sample
             ) from None
+        except (SystemExit, GeneratorExit) as error:  # not ours to end the run; Ctrl-C is
+            problem = f"stopped: {_describe_exit(error, self.path)}"
+            raise self._error(name, layer, problem, sample=sample) from None
 
     def _checked(
         self,
@@ -241,11 +290,11 @@ class UserCode:
     def _error(
         self, name: str, layer: int | None, problem: str, *, sample: int | None = None
     ) -> HookError:
-        _, computes, equation = HOOKS[name]
-        what = computes.format(j=sup(layer) if layer is not None else "ʲ")
+        hook = HOOKS[name]
+        what = hook.computes.format(j=sup(layer) if layer is not None else "ʲ")
         where = f" at layer {layer}" if layer is not None else ""
         which = f", sample {sample}" if sample is not None else ""
-        return HookError(f"{self.path}: {name} ({equation}, {what}{where}{which}) {problem}.")
+        return HookError(f"{self.path}: {name} ({hook.equation}, {what}{where}{which}) {problem}.")
 
 
 def load_user_code(path: str | Path) -> UserCode:
@@ -255,16 +304,16 @@ def load_user_code(path: str | Path) -> UserCode:
         raise HookError(f"{path}: no such file; --impl expects a Python file with your equations.")
     module = _import(path)
     hooks: dict[str, Callable[..., Any]] = {}
-    for name, (count, computes, equation) in HOOKS.items():
+    for name, hook in HOOKS.items():
         function = getattr(module, name, None)
         if function is None:
             continue
         if not callable(function):
-            what = computes.format(j="ʲ")
+            what = hook.computes.format(j="ʲ")
             raise HookError(
-                f"{path}: {name} is not a function; it should compute {what} ({equation})."
+                f"{path}: {name} is not a function; it should compute {what} ({hook.equation})."
             )
-        _check_signature(path, name, function, count)
+        _check_signature(path, hook, function)
         hooks[name] = function
     if not hooks:
         raise HookError(
@@ -294,12 +343,15 @@ def _import(path: Path) -> ModuleType:
         raise HookError(
             f"{path}: importing it raised {_describe_exception(error, path)}."
         ) from None
+    except (SystemExit, GeneratorExit) as error:  # the file may not end bpcheck; Ctrl-C may
+        raise HookError(f"{path}: while being imported, {_describe_exit(error, path)}.") from None
     finally:
         sys.modules.pop(spec.name, None)
     return module
 
 
-def _check_signature(path: Path, name: str, function: Callable[..., Any], count: int) -> None:
+def _check_signature(path: Path, hook: Hook, function: Callable[..., Any]) -> None:
+    count = len(hook.parameters)
     try:
         parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):
@@ -309,23 +361,11 @@ def _check_signature(path: Path, name: str, function: Callable[..., Any], count:
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     required = [p for p in positional if p.default is p.empty]
     if not len(required) <= count <= len(positional):
-        expected = ", ".join(_PARAMETERS[name])
         plural = "s" if len(positional) != 1 else ""
         raise HookError(
-            f"{path}: {name} takes {len(positional)} argument{plural}; "
-            f"bpcheck calls it as {name}({expected})."
+            f"{path}: {hook.name} takes {len(positional)} argument{plural}; "
+            f"bpcheck calls it as {hook.signature}."
         )
-
-
-_PARAMETERS = {
-    "activation_derivative": ("name", "z"),
-    "loss_gradient": ("name", "a", "y"),
-    "phi_output": ("z", "a", "y", "activation", "loss"),
-    "phi_hidden": ("w_next", "phi_next", "z", "activation"),
-    "grad_w": ("phi", "a_prev"),
-    "grad_b": ("phi",),
-    "backward": ("weights", "biases", "x", "y"),
-}
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -334,9 +374,24 @@ def _shape(shape: tuple[int, ...]) -> str:
 
 def _describe_exception(error: BaseException, path: Path) -> str:
     """'ValueError: message (line 12)', with the line in the user's file where it happened."""
+    line = _user_line(error, path)
+    text = f"{type(error).__name__}: {error}".rstrip(": ")
+    return f"{text} (line {line})" if line is not None else text
+
+
+def _user_line(error: BaseException, path: Path) -> int | None:
+    """The last line of the user's file in the error's traceback."""
     line = None
     for frame in traceback.extract_tb(error.__traceback__):
         if Path(frame.filename).resolve() == path.resolve():
             line = frame.lineno
-    text = f"{type(error).__name__}: {error}".rstrip(": ")
-    return f"{text} (line {line})" if line is not None else text
+    return line
+
+
+def _describe_exit(error: SystemExit | GeneratorExit, path: Path) -> str:
+    """'your code called sys.exit(0) at line 12', for an exit the user's file tried to make."""
+    line = _user_line(error, path)
+    where = f" at line {line}" if line is not None else ""
+    if isinstance(error, SystemExit):
+        return f"your code called sys.exit({error.code!r}){where}, which would end bpcheck"
+    return f"your code raised GeneratorExit{where}, which would end bpcheck"

@@ -24,12 +24,11 @@ from ..report.data import CheckReport
 from ..report.data.selftest import MutantResult, SelftestReport
 from ..spec.config import Config, load_config
 from ..spec.data import Dataset
-from .checker import Checker
+from .checker import AnalyticSide, Checker
 
 __all__ = ["MUTANTS", "Mutant", "MutantResult", "SelftestReport", "run_selftest"]
 
 Array = np.ndarray
-Analytic = Callable[[Network, Trace, Array], Gradients]
 
 # Square hidden layers (6 → 6 → 6 → 6) so that a transposed W or a^j for a^{j-1} keeps its shape
 # and has to be caught by the numbers.
@@ -57,7 +56,7 @@ class Mutant:
     name: str
     origin: str
     explanation: str
-    analytic: Analytic
+    analytic: AnalyticSide
     output: str = "softmax_cce"
     # Why the usual network cannot expose it, and a network and check that can (or None if
     # nothing can): said honestly in the report either way.
@@ -66,10 +65,6 @@ class Mutant:
 
     def config(self) -> Config:
         return self.special_case() if self.special_case else load_config(_config(self.output))
-
-
-def _with_steps(steps: Steps) -> Analytic:
-    return lambda network, trace, y: backward(network, trace, y, steps)
 
 
 def _sigma_for_sigma_prime(activation: Any, z: Array, *, layer: int) -> Array:
@@ -141,7 +136,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "sigma-for-sigma-prime",
         "seed §2.2 (printed)",
         "Eq. 2 with σ(z^j) where σ'(z^j) belongs",
-        _with_steps(Steps(activation_derivative=_sigma_for_sigma_prime)),
+        Steps(activation_derivative=_sigma_for_sigma_prime),
     ),
     Mutant(
         "a-j-for-a-j-minus-1",
@@ -153,7 +148,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "bce-sign",
         "seed §3.2.1 (printed)",
         "∇_ŷ L = −y/ŷ − (1−y)/(1−ŷ) as printed; the second sign is +",
-        _with_steps(Steps(loss_gradient=_bce_sign)),
+        Steps(loss_gradient=_bce_sign),
         output="sigmoid_bce",
     ),
     Mutant(
@@ -166,44 +161,44 @@ MUTANTS: tuple[Mutant, ...] = (
         "missing-transpose",
         "common slip",
         "Eq. 2 with w^{j+1} φ^{j+1} where (w^{j+1})ᵀ φ^{j+1} belongs",
-        _with_steps(Steps(phi_hidden=_missing_transpose)),
+        Steps(phi_hidden=_missing_transpose),
     ),
     Mutant(
         "sigma-prime-at-a",
         "common slip",
         "σ' evaluated at the activation a^j instead of the pre-activation z^j",
-        _with_steps(Steps(activation_derivative=_sigma_prime_at_a)),
+        Steps(activation_derivative=_sigma_prime_at_a),
     ),
     Mutant(
         "mse-without-2-over-n",
         "common slip",
         "∇_a L of the mean squared error as −(y − a), missing its 2/n",
-        _with_steps(Steps(loss_gradient=_mse_without_two_over_n)),
+        Steps(loss_gradient=_mse_without_two_over_n),
         output="linear_mse",
     ),
     Mutant(
         "sum-over-batch",
         "common slip",
         "Eq. 3 summed over the batch instead of averaged: a factor B",
-        _with_steps(Steps(grad_w=_sum_over_batch)),
+        Steps(grad_w=_sum_over_batch),
     ),
     Mutant(
         "bias-not-reduced",
         "common slip",
         "Eq. 4 taken from one sample (db = φ overwritten in a loop) instead of the batch mean",
-        _with_steps(Steps(grad_b=_bias_of_last_sample)),
+        Steps(grad_b=_bias_of_last_sample),
     ),
     Mutant(
         "softmax-sign",
         "common slip",
         "softmax + cross-entropy φ^J = y − a instead of a − y",
-        _with_steps(Steps(phi_output=_softmax_sign)),
+        Steps(phi_output=_softmax_sign),
     ),
     Mutant(
         "relu-prime-at-zero",
         "common slip",
         "ReLU'(z) = 1 where z >= 0, so ReLU'(0) = 1 instead of the seed's 0",
-        _with_steps(Steps(activation_derivative=_relu_prime_at_zero)),
+        Steps(activation_derivative=_relu_prime_at_zero),
         why_not=(
             "it differs only where z is exactly 0, which random data never hits, and there both 0 "
             "and 1 are one-sided slopes of ReLU, so a central difference proves neither; checked "
@@ -234,12 +229,12 @@ def _kink_case() -> Config:
     biases = (np.zeros(6), rng.standard_normal(3) * 0.1)
     y = np.eye(3)[rng.integers(0, 3, 5)]
     data = Dataset(path=Path("<selftest kink batch>"), x=x, y=y, weights=weights, biases=biases)
-    # Forward differences with a negative step are backward differences: (L(θ) − L(θ − ε)) / ε.
-    check = dataclasses.replace(config.check, method="forward", eps=-1e-7)
+    # Backward differences see the left slope, the one the seed's ReLU'(0) = 0 stands for.
+    check = dataclasses.replace(config.check, method="backward")
     return dataclasses.replace(config, data=data, check=check)
 
 
-def _check(config: Config, analytic: Analytic | None) -> CheckReport:
+def _check(config: Config, analytic: AnalyticSide | None) -> CheckReport:
     return Checker(config, analytic=analytic).run()
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.network import Network
-from .perturbation import Target
+from .targets import Target
 
 __all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
 
@@ -39,15 +39,35 @@ _ROWS_PER_STEP = 1 << 16
 # headroom; complex steps need 16 bytes per number.
 _TEMPORARIES = 8
 _BYTES = 16
-_PIECEWISE_LINEAR = frozenset({"relu", "linear"})
+# Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did.
+_CHANGED, _CROSSED = np.uint8(1), np.uint8(2)
 
 
 @dataclass(frozen=True)
 class LossChanges:
-    """Per perturbed element: the loss change, and whether some ReLU changed side."""
+    """Per perturbed element: the loss change, and whether some ReLU changed side.
+
+    ``kinks`` marks any change of side. ``crossings`` marks the changes of a unit that was not
+    exactly on its kink: a kink strictly inside the step, where the loss bends between θ and
+    θ + step. A unit exactly on its kink only leaves it, so the loss is smooth on the way and
+    a one-sided difference there is the one-sided derivative.
+    """
 
     changes: Array
     kinks: Array
+    crossings: Array
+
+    @classmethod
+    def from_flags(cls, changes: Array, flags: Array) -> LossChanges:
+        return cls(changes, (flags & _CHANGED) != 0, (flags & _CROSSED) != 0)
+
+
+def _side_flags(moved: Array, original: Array, axis: int) -> Array:
+    """Per row (along ``axis``): _CHANGED if some unit changed side, | _CROSSED if off its kink."""
+    changed = (moved.real > 0) != (original > 0)
+    flags = np.where(np.any(changed, axis=axis), _CHANGED, np.uint8(0))
+    crossed = np.any(changed & (original != 0), axis=axis)
+    return flags | np.where(crossed, _CROSSED, np.uint8(0))
 
 
 @dataclass(frozen=True)
@@ -126,8 +146,8 @@ class PerturbationEngine:
                 self._a_by_unit[j][units, samples][:, None],
             )
             deltas = np.full((elements.size, 1), step)
-            changes, kinks = self._column_changes(j, units, columns, deltas, samples=samples)
-            return LossChanges(changes=changes, kinks=kinks)
+            changes, flags = self._column_changes(j, units, columns, deltas, samples=samples)
+            return LossChanges.from_flags(changes, flags)
         if target.quantity == "W":
             units, inputs = np.divmod(elements, self.network.W(j).shape[1])
             deltas = step * self._a_by_unit[j - 1][inputs]
@@ -135,8 +155,8 @@ class PerturbationEngine:
             units = elements
             deltas = np.full((elements.size, self.batch_size), step)
         columns = (z_by_unit[units], self._a_by_unit[j][units])
-        changes, kinks = self._column_changes(j, units, columns, deltas, samples=None)
-        return LossChanges(changes=changes / self.batch_size, kinks=kinks)
+        changes, flags = self._column_changes(j, units, columns, deltas, samples=None)
+        return LossChanges.from_flags(changes / self.batch_size, flags)
 
     def _column_changes(
         self,
@@ -154,14 +174,14 @@ class PerturbationEngine:
         """
         z_columns, a_columns = columns
         elements, width = z_columns.shape
-        kinks = np.zeros(elements, dtype=bool)
+        flags = np.zeros(elements, dtype=np.uint8)
         hidden = j < self.network.depth
         if hidden:
             activation = self.network.activation(j)
             moved = z_columns + deltas
             moves = activation.value(moved) - a_columns
             if activation.kinks:
-                kinks |= np.any((moved.real > 0) != (z_columns > 0), axis=1)
+                flags |= _side_flags(moved, z_columns, axis=1)
         else:
             moves = deltas
         live = np.flatnonzero(moves)
@@ -174,16 +194,17 @@ class PerturbationEngine:
         for start in range(0, live.size, step):
             rows = slice(start, start + step)
             if hidden:
-                row_changes, row_kinks = self._propagate(
+                row_changes, row_flags = self._propagate(
                     j, unit_rows[rows], sample_rows[rows], moves[rows]
                 )
             else:
                 z_rows = self._z_by_unit[j - 1][:, sample_rows[rows]].astype(changes.dtype)
                 z_rows[unit_rows[rows], np.arange(z_rows.shape[1])] += moves[rows]
-                row_changes, row_kinks = self._forward_rows(j, z_rows, sample_rows[rows])
+                row_changes, row_flags = self._forward_rows(j, z_rows, sample_rows[rows])
             _accumulate(changes, element_rows[rows], row_changes)
-            kinks[element_rows[rows][row_kinks]] = True
-        return changes, kinks
+            for bit in (_CHANGED, _CROSSED):
+                flags[element_rows[rows][(row_flags & bit) != 0]] |= bit
+        return changes, flags
 
     def _propagate(
         self, j: int, units: Array, samples: Array, delta_a: Array
@@ -198,16 +219,16 @@ class PerturbationEngine:
             return self._forward_linear(chain, j, units, samples, delta_a)
         weights_in = self.network.W(j + 1)
         changes = np.empty(delta_a.shape, dtype=np.result_type(delta_a, weights_in))
-        kinks = np.zeros(delta_a.shape, dtype=bool)
+        flags = np.zeros(delta_a.shape, dtype=np.uint8)
         linear = ~plain
-        changes[linear], kinks[linear] = self._forward_linear(
+        changes[linear], flags[linear] = self._forward_linear(
             chain, j, units[linear], samples[linear], delta_a[linear]
         )
         z_next = (
             self._z_by_unit[j][:, samples[plain]] + weights_in[:, units[plain]] * delta_a[plain]
         )
-        changes[plain], kinks[plain] = self._forward_rows(j + 1, z_next, samples[plain])
-        return changes, kinks
+        changes[plain], flags[plain] = self._forward_rows(j + 1, z_next, samples[plain])
+        return changes, flags
 
     def _forward_linear(
         self, chain: _Chain, j: int, units: Array, samples: Array, delta_a: Array
@@ -222,18 +243,18 @@ class PerturbationEngine:
     def _forward_rows(self, layer: int, z: Array, samples: Array) -> tuple[Array, Array]:
         """Finish the forward pass from a moved z^layer given unit-major, (units, rows)."""
         network = self.network
-        kinks = np.zeros(z.shape[1], dtype=bool)
+        flags = np.zeros(z.shape[1], dtype=np.uint8)
         a = None
         for k in range(layer, network.depth + 1):
             activation = network.activation(k)
             if activation.kinks:
-                kinks |= np.any((z.real > 0) != (self._z_by_unit[k - 1][:, samples] > 0), axis=0)
+                flags |= _side_flags(z, self._z_by_unit[k - 1][:, samples], axis=0)
             if k < network.depth:
                 a = activation.value(z.T).T
                 z = network.W(k + 1) @ a + network.b(k + 1)[:, None]
         # The output's activations are left to the loss, which may need only their logs.
         losses = network.sample_losses(z.T, None, self._y_by_unit[:, samples].T)
-        return losses - self.sample_losses[samples], kinks
+        return losses - self.sample_losses[samples], flags
 
     def _chain(self, j: int) -> _Chain:
         """The linear stretch after layer j, cached: through hidden ReLU/linear layers."""
@@ -248,7 +269,7 @@ class PerturbationEngine:
         gain: Array | None = None
         up = down = None
         end = j + 1
-        while end < network.depth and network.activation(end).name in _PIECEWISE_LINEAR:
+        while end < network.depth and network.activation(end).piecewise_linear:
             if batch * width * trace.z(end + 1).shape[1] * 8 * 4 > self.max_memory:
                 break
             current = (
@@ -271,21 +292,32 @@ class PerturbationEngine:
 
     def direction_changes(self, target: Target, step: complex, directions: Array) -> Array:
         """L(θ + step·v) − L(θ) for each direction v (directions[k] has the target's shape)."""
+        moves = np.stack([self.direction_move(target, direction) for direction in directions])
+        return self.move_changes(target, step, moves)
+
+    def direction_move(self, target: Target, direction: Array) -> Array:
+        """How z^j moves, per sample, when the target moves by ``direction`` (a unit step).
+
+        Moving W^j by v moves z^j by a^{j−1} vᵀ, b^j by v each sample, z^j itself by v: an array
+        of z^j's shape, however large W^j is, so many directions cost little memory.
+        """
         j = target.layer
-        batch = self.batch_size
         if target.quantity == "W":
-            moves = step * np.matmul(self.trace.a(j - 1), directions.transpose(0, 2, 1))
-        elif target.quantity == "b":
-            moves = step * np.repeat(directions[:, None, :], batch, axis=1)
-        else:
-            moves = step * directions
-        changes = np.empty(directions.shape[0], dtype=np.result_type(moves, self.trace.z(j)))
-        samples = np.arange(batch)
+            return self.trace.a(j - 1) @ direction.T
+        if target.quantity == "b":
+            return np.broadcast_to(direction, self.trace.z(j).shape)
+        return direction
+
+    def move_changes(self, target: Target, step: complex, moves: Array) -> Array:
+        """L(θ + step·v) − L(θ) per direction, given each one's move of z^j (direction_move)."""
+        j = target.layer
+        changes = np.empty(moves.shape[0], dtype=np.result_type(step, self.trace.z(j)))
+        samples = np.arange(self.batch_size)
         for index, move in enumerate(moves):
-            moved = np.ascontiguousarray((self.trace.z(j) + move).T)
+            moved = np.ascontiguousarray((self.trace.z(j) + step * move).T)
             row_changes, _ = self._forward_rows(j, moved, samples)
             changes[index] = row_changes.sum()
-        return changes if target.quantity == "phi" else changes / batch
+        return changes if target.quantity == "phi" else changes / self.batch_size
 
 
 def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:

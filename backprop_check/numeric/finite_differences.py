@@ -3,18 +3,43 @@
 ``evaluate(h)`` returns, for every direction i at once, the change f(θ + h·e_i) − f(θ). Each method
 combines a few such evaluations into derivative estimates; its default step and tolerances are data
 (as in JAX's test utilities), measured on the shipped configs and documented in the README.
+
+The tables here (methods, precisions, kink policies) are the choices the command line offers, so
+this module imports no numpy: the arrays it combines bring their own arithmetic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-__all__ = ["METHODS", "Estimate", "Method", "Tolerances", "get_method"]
+__all__ = [
+    "DTYPES",
+    "KINK_POLICIES",
+    "METHODS",
+    "Estimate",
+    "Method",
+    "Tolerances",
+    "get_method",
+]
 
-Evaluate = Callable[[complex], np.ndarray]
+Evaluate = Callable[[complex], "np.ndarray"]
+
+# The precisions every method has measured defaults for.
+DTYPES: tuple[str, ...] = ("float64", "float32")
+
+# What to do with an element whose step moves some unit across a point where σ' jumps (a ReLU
+# at 0): there a central difference averages two slopes and proves nothing, so the element is
+# judged again by one-sided differences that cross no kink.
+KINK_POLICIES: dict[str, str] = {
+    "report": "judge again by one-sided differences; what none can judge is counted and said",
+    "fail": "as report, and a tensor with more than half its elements unjudged fails",
+    "bracket": "pass when the analytic value lies between the one-sided differences",
+}
 
 
 @dataclass(frozen=True)
@@ -35,9 +60,14 @@ def _forward(evaluate: Evaluate, eps: float) -> Estimate:
     return Estimate(evaluate(eps) / eps)
 
 
+def _backward(evaluate: Evaluate, eps: float) -> Estimate:
+    """f'(θ) ≈ (f(θ) − f(θ − ε)) / ε   (truncation O(ε); the left slope at a kink)"""
+    return Estimate(-evaluate(-eps) / eps)
+
+
 def _complex_step(evaluate: Evaluate, eps: float) -> Estimate:
     """f'(θ) ≈ Im f(θ + iε) / ε   (no subtraction, so ε can be 1e-20: error ~ machine precision)"""
-    return Estimate(np.imag(evaluate(1j * eps)) / eps)
+    return Estimate(evaluate(1j * eps).imag / eps)
 
 
 def _richardson(evaluate: Evaluate, eps: float) -> Estimate:
@@ -45,7 +75,7 @@ def _richardson(evaluate: Evaluate, eps: float) -> Estimate:
     coarse = _central(evaluate, eps).derivative
     fine = _central(evaluate, eps / 2).derivative
     # The difference of the two central estimates measures the truncation error still left.
-    return Estimate((4.0 * fine - coarse) / 3.0, error=np.abs(fine - coarse) / 3.0)
+    return Estimate((4.0 * fine - coarse) / 3.0, error=abs(fine - coarse) / 3.0)
 
 
 @dataclass(frozen=True)
@@ -67,9 +97,15 @@ class Method:
     summary: str
     float64: Tolerances
     float32: Tolerances
+    # How reports name it.
+    title: str = ""
+    # Subtracts two losses, so it loses u·|L|/ε to round-off; the complex step does not.
+    subtracts: bool = True
+    # Pushes an imaginary step through the network: every function must be complex-analytic.
+    complex: bool = False
 
     def defaults(self, dtype: str) -> Tolerances:
-        """The measured defaults for ``dtype`` ("float64" or "float32")."""
+        """The measured defaults for ``dtype`` (one of :data:`DTYPES`)."""
         return self.float32 if dtype == "float32" else self.float64
 
 
@@ -86,6 +122,7 @@ METHODS: dict[str, Method] = {
             summary="central differences, error O(ε²) plus round-off u·|L|/ε",
             float64=Tolerances(eps=1e-5, rtol=1e-5, atol=1e-8),
             float32=Tolerances(eps=1e-2, rtol=1e-2, atol=1e-3),
+            title="central differences",
         ),
         Method(
             name="forward",
@@ -94,6 +131,17 @@ METHODS: dict[str, Method] = {
             summary="forward differences, error O(ε): cheapest, weakest",
             float64=Tolerances(eps=1e-7, rtol=1e-3, atol=1e-6),
             float32=Tolerances(eps=3e-3, rtol=1e-1, atol=3e-2),
+            title="forward differences",
+        ),
+        Method(
+            name="backward",
+            estimate=_backward,
+            evaluations=1,
+            summary="backward differences, error O(ε): the left slope, as ReLU'(0) = 0 takes it",
+            # The mirror image of forward differences: the same error, so the same defaults.
+            float64=Tolerances(eps=1e-7, rtol=1e-3, atol=1e-6),
+            float32=Tolerances(eps=3e-3, rtol=1e-1, atol=3e-2),
+            title="backward differences",
         ),
         Method(
             name="complex-step",
@@ -102,6 +150,9 @@ METHODS: dict[str, Method] = {
             summary="complex step Im L(θ + iε)/ε, no cancellation: error near machine precision",
             float64=Tolerances(eps=1e-20, rtol=1e-10, atol=1e-13),
             float32=Tolerances(eps=1e-10, rtol=1e-4, atol=5e-6),
+            title="complex step",
+            subtracts=False,
+            complex=True,
         ),
         Method(
             name="richardson",
@@ -110,6 +161,7 @@ METHODS: dict[str, Method] = {
             summary="central differences at ε and ε/2 extrapolated, error O(ε⁴), with an estimate",
             float64=Tolerances(eps=1e-4, rtol=1e-6, atol=5e-10),
             float32=Tolerances(eps=2e-2, rtol=1e-3, atol=5e-4),
+            title="Richardson-extrapolated central differences",
         ),
     )
 }

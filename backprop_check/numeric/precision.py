@@ -15,12 +15,16 @@ from ..core.network import Network, Trace
 from ..core.notation import quantity_symbol
 from .finite_differences import METHODS
 
-__all__ = ["judging_atol", "noise_floor", "precision_warnings"]
+__all__ = [
+    "judging_atol",
+    "largest_magnitude",
+    "noise_floor",
+    "precision_warnings",
+    "smallest_step",
+]
 
 Array = np.ndarray
 
-# |z| beyond which sigmoid' and tanh' are below ~1e-8: a wrong σ' there changes nothing visible.
-_SATURATED_Z = 20.0
 # Probabilities closer than this to 0 or 1 put cross-entropy next to log 0.
 _SATURATED_P = 1e-12
 # A gradient is "at the floor" when it is below this many times the round-off of the difference.
@@ -45,7 +49,15 @@ def precision_warnings(
     """Sentences about the parts of this check that finite differences cannot resolve."""
     dtype = trace.z(1).dtype
     warnings = [_FLOAT32_NOTE] if dtype == np.float32 else []
-    if method != "complex-step":
+    bad = ~np.isfinite(sample_losses)
+    if bad.any():
+        what = "NaN" if np.isnan(sample_losses).any() else "overflow"
+        warnings.append(
+            f"the loss is not finite ({what}) for {int(bad.sum())} of {bad.size} samples, so no "
+            "finite difference of it means anything and no row can be judged. Scale the "
+            "targets, inputs or weights down."
+        )
+    elif METHODS[method].subtracts:
         warnings += _below_floor(sample_losses, analytic, eps=eps, unit=float(np.finfo(dtype).eps))
         raised = judging_atol(atol, sample_losses, eps=eps, method=method)
         if raised > atol:
@@ -88,12 +100,41 @@ def _below_atol(
 
 
 def _dead_layers(network: Network, trace: Trace) -> list[str]:
-    return [
-        f"layer {j} (relu): every unit is off (z ≤ 0) for every sample, so its gradients are all "
-        "0 and check nothing. Use other data, biases or init."
-        for j in range(1, network.depth + 1)
-        if network.activation(j).name == "relu" and not np.any(trace.z(j) > 0)
-    ]
+    warnings = []
+    for j in range(1, network.depth + 1):
+        activation = network.activation(j)
+        off = activation.off_at_or_below
+        if off is not None and not np.any(trace.z(j) > off):
+            warnings.append(
+                f"layer {j} ({activation.name}): every unit is off (z ≤ {off:g}) for every "
+                "sample, so its gradients are all 0 and check nothing. Use other data, biases or "
+                "init."
+            )
+    return warnings
+
+
+# A step must move a value of the network's scale by this many units in its last place, so that
+# θ + ε keeps a few digits of ε (2^4: four bits). Below, differences are rounding noise or 0;
+# above, the round-off floor (judging_atol) and a sweep tell how good the step is.
+_STEP_ULPS = 16.0
+
+
+def smallest_step(values: Sequence[Array], *, method: str) -> float:
+    """The smallest eps the dtype resolves for perturbations of these arrays (W, b and z).
+
+    A differencing method needs θ + ε to keep digits of ε at the largest |θ|; below that every
+    difference rounds to 0. The complex step subtracts nothing, but ε·L' must stay a normal
+    number: ε ≥ √tiny.
+    """
+    info = np.finfo(values[0].dtype)
+    if not METHODS[method].subtracts:
+        return float(np.sqrt(info.tiny))
+    return max(_STEP_ULPS * float(info.eps) * largest_magnitude(values), float(info.tiny))
+
+
+def largest_magnitude(values: Sequence[Array]) -> float:
+    """The largest finite |value|: an overflow is judged elsewhere, as an unresolvable row."""
+    return max(float(np.max(np.abs(v), initial=0.0, where=np.isfinite(v))) for v in values)
 
 
 def noise_floor(sample_losses: Array, *, eps: float) -> float:
@@ -110,7 +151,7 @@ def judging_atol(atol: float, sample_losses: Array, *, eps: float, method: str) 
     method's default, so that a tiny eps (as in a sweep) cannot widen the tolerance with it. The
     complex step subtracts nothing and has no floor.
     """
-    if method == "complex-step":
+    if not METHODS[method].subtracts:
         return atol
     dtype = "float32" if sample_losses.dtype == np.float32 else "float64"
     reference = max(eps, METHODS[method].defaults(dtype).eps)
@@ -140,9 +181,9 @@ def _below_floor(
 def _saturation(network: Network, trace: Trace) -> list[str]:
     warnings = []
     for j in range(1, network.depth + 1):
-        name = network.activation(j).name
-        z = trace.z(j)
-        if j == network.depth and name in ("sigmoid", "softmax") and network.loss.name != "mse":
+        activation = network.activation(j)
+        name, z, beyond = activation.name, trace.z(j), activation.saturates_beyond
+        if j == network.depth and activation.probabilities and network.loss.takes_logs:
             # In float64: 1 − 1e-12 rounds to 1 in float32 and would hide outputs that are 1.
             a = trace.a(j).astype(np.float64)
             saturated = int(np.count_nonzero((a < _SATURATED_P) | (a > 1 - _SATURATED_P)))
@@ -152,12 +193,12 @@ def _saturation(network: Network, trace: Trace) -> list[str]:
                     f"{_SATURATED_P:g} of 0 or 1, next to log 0 in the loss, where finite "
                     "differences lose their digits. Use smaller weights (init: xavier) or inputs."
                 )
-        elif name in ("sigmoid", "tanh"):
-            saturated = int(np.count_nonzero(np.abs(z) > _SATURATED_Z))
+        elif beyond is not None:
+            saturated = int(np.count_nonzero(np.abs(z) > beyond))
             if saturated:
                 warnings.append(
                     f"layer {j} ({name}): {saturated} of {z.size} pre-activations have "
-                    f"|z| > {_SATURATED_Z:g}, where σ' < 1e-8, so a wrong σ' there is invisible. "
+                    f"|z| > {beyond:g}, where σ' < 1e-8, so a wrong σ' there is invisible. "
                     "Use smaller weights (init: xavier) or inputs."
                 )
     return warnings

@@ -23,15 +23,13 @@ import yaml
 from ..core.activations import ACTIVATIONS, Activation, formula_activation
 from ..core.losses import LOSS_ALIASES, LOSSES, Loss, canonical_loss_name, formula_loss
 from ..errors import ConfigError
-from ..numeric.finite_differences import METHODS
+from ..numeric.finite_differences import DTYPES, KINK_POLICIES, METHODS
 from .data import Dataset, file_sha256, read_npz
 from .expressions import ExpressionError, compile_expression
 
 __all__ = ["INIT_SCHEMES", "CheckOptions", "Config", "LayerSpec", "load_config"]
 
 INIT_SCHEMES = ("auto", "he", "xavier", "normal")
-DTYPES = ("float64", "float32")
-KINK_POLICIES = ("report", "fail", "bracket")
 DEFAULT_BATCH_SIZE = 8
 # Bounds that keep a hostile or mistaken file from taking the machine: configs are a few kB and a
 # few dozen nodes, while an alias bomb expands to billions of nodes from a few lines.
@@ -194,7 +192,7 @@ class Config:
             )
         if kinks is not None:
             check_changes["kinks"] = _choice(
-                kinks, KINK_POLICIES, ("--kinks",), where, "kink policy"
+                kinks, tuple(KINK_POLICIES), ("--kinks",), where, "kink policy"
             )
         if dtype is not None:
             check_changes["dtype"] = _choice(dtype, DTYPES, ("--dtype",), where, "dtype")
@@ -679,7 +677,7 @@ def _validate_check(value: Any, where: _Locator) -> CheckOptions:
             options[name] = _int_at_least(check[name], 1, ("check", name), where)
     if "kinks" in check:
         options["kinks"] = _choice(
-            check["kinks"], KINK_POLICIES, ("check", "kinks"), where, "kink policy"
+            check["kinks"], tuple(KINK_POLICIES), ("check", "kinks"), where, "kink policy"
         )
     return CheckOptions(**options)
 

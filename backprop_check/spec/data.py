@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.losses import LOSSES
+
 __all__ = [
     "DataError",
     "Dataset",
@@ -379,9 +381,11 @@ def class_names(labels: Sequence[str]) -> tuple[str, ...]:
 
 def csv_targets(table: Table, target: str, loss: str, units: int) -> tuple[Array, tuple[str, ...]]:
     """``y`` (samples × units) from the target column, and the class names behind it if any."""
-    if loss == "categorical_crossentropy":
+    # A loss of the config's own formulas takes real-valued targets.
+    labels = LOSSES[loss].labels if loss in LOSSES else "real"
+    if labels == "one-hot":
         return _one_hot(table, target, units)
-    if loss == "binary_crossentropy":
+    if labels == "binary":
         return _binary(table, target, units)
     if units != 1:
         raise DataError(

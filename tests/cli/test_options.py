@@ -8,8 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from backprop_check.cli import main
-from backprop_check.cli import options as cli_options
-from backprop_check.judge import checker
+from backprop_check.judge import budget, checker
 
 from ..helpers import ROOT
 
@@ -31,7 +30,7 @@ def test_the_largest_sensible_size_is_accepted(runner: CliRunner) -> None:
 
 
 def test_jobs_beyond_the_cpus_are_capped_with_a_note(runner: CliRunner, monkeypatch) -> None:
-    monkeypatch.setattr(cli_options, "available_cpus", lambda: 3)
+    monkeypatch.setattr(budget, "available_cpus", lambda: 3)
     used = []
     real = checker.Checker.run
 

@@ -93,3 +93,43 @@ def test_complex_inputs_give_the_derivative_in_the_imaginary_part(
     step = eps * np.eye(4)[1]
     central = (activation.value(z + step) - activation.value(z - step)) / (2 * eps)
     np.testing.assert_allclose(imaginary, central, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- facts in the registry
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_piecewise_linear_means_exactly_linear_between_kinks(
+    name: str, rng: np.random.Generator
+) -> None:
+    activation = get_activation(name)
+    z = rng.uniform(0.5, 2.0, (3, 4)) * rng.choice([-1.0, 1.0], (3, 4))
+    h = 0.25  # never crosses 0 from |z| ≥ 0.5
+    if activation.derivative is None:
+        assert not activation.piecewise_linear
+        return
+    linear = activation.value(z) + h * activation.derivative(z)
+    exact = np.allclose(activation.value(z + h), linear, rtol=0, atol=1e-15)
+    assert exact == activation.piecewise_linear
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_saturation_and_off_ranges_are_where_the_derivative_vanishes(name: str) -> None:
+    activation = get_activation(name)
+    if activation.saturates_beyond is not None:
+        beyond = activation.saturates_beyond * np.array([[-1.01, 1.01]])
+        assert np.all(np.abs(activation.derivative(beyond)) < 1e-8)
+        assert np.all(np.abs(activation.derivative(beyond / 10)) > 1e-8)
+    if activation.off_at_or_below is not None:
+        off = activation.off_at_or_below
+        assert np.all(activation.derivative(np.array([[off, off - 1.0, off - 1e-9]])) == 0.0)
+        assert np.all(activation.derivative(np.array([[off + 1e-9, off + 1.0]])) > 0.0)
+
+
+def test_titles_and_default_inits_are_filled_for_every_built_in() -> None:
+    assert all(activation.display_name for activation in ACTIVATIONS.values())
+    assert {a.default_init for a in ACTIVATIONS.values()} <= {"he", "xavier"}
+    # He's scale is for units that are off half the time: ReLU's kink at 0.
+    assert [n for n, a in ACTIVATIONS.items() if a.default_init == "he"] == [
+        n for n, a in ACTIVATIONS.items() if a.off_at_or_below == 0.0
+    ]

@@ -12,6 +12,7 @@ import pytest
 from backprop_check.core.activations import get_activation
 from backprop_check.core.backprop import (
     SPECIAL_CASES,
+    Steps,
     backward,
     grad_b,
     grad_w,
@@ -19,6 +20,7 @@ from backprop_check.core.backprop import (
     phi_hidden,
     phi_output,
     phi_output_softmax,
+    special_case,
 )
 from backprop_check.core.losses import get_loss
 from backprop_check.core.network import init_network, random_batch
@@ -138,7 +140,9 @@ def test_analytic_gradients_match_autograd(
         init="auto",
         rng=rng,
     )
-    x, y = random_batch(batch_size=6, input_size=4, output_size=units[-1], loss_name=loss, rng=rng)
+    x, y = random_batch(
+        batch_size=6, input_size=4, output_size=units[-1], labels=get_loss(loss).labels, rng=rng
+    )
     gradients = backward(network, network.forward(x), y)
 
     def total(params):
@@ -187,3 +191,33 @@ def test_output_phi_takes_the_special_case_not_the_loss_gradient(rng: np.random.
     a = get_activation("softmax").value(z)
     y = np.eye(3)[[0, 1]]
     np.testing.assert_array_equal(output_phi(network, z, a, y), a - y)
+
+
+def test_special_case_is_dropped_exactly_when_phi_or_its_derivatives_are_replaced(
+    rng: np.random.Generator, monkeypatch
+) -> None:
+    network = init_network(
+        input_size=3,
+        units=(3,),
+        activations=[get_activation("softmax")],
+        loss=get_loss("cce"),
+        init="auto",
+        rng=rng,
+    )
+    key = ("softmax", "categorical_crossentropy")
+    assert special_case(network) is SPECIAL_CASES[key]
+    assert special_case(network, Steps(grad_w=lambda phi, a_prev, *, layer: phi.T @ a_prev))
+    general = Steps(loss_gradient=lambda loss, a, y, *, layer: loss.gradient(a, y))
+    for replaced in (
+        general,
+        Steps(activation_derivative=lambda activation, z, *, layer: activation.derivative(z)),
+        Steps(phi_output=lambda z, a, y, activation, loss, *, layer: a - y),
+    ):
+        assert special_case(network, replaced) is None
+    # What special_case says is what backward does: a NaN special case is used, or not.
+    nan = dataclasses.replace(SPECIAL_CASES[key], phi=lambda z, a, y: np.full_like(a, np.nan))
+    monkeypatch.setitem(SPECIAL_CASES, key, nan)
+    trace = network.forward(rng.standard_normal((2, 3)))
+    y = np.eye(3)[[0, 2]]
+    assert np.isnan(backward(network, trace, y).phis[0]).all()
+    assert np.isfinite(backward(network, trace, y, general).phis[0]).all()

@@ -15,14 +15,15 @@ from backprop_check.core.losses import (
     canonical_loss_name,
     get_loss,
 )
+from backprop_check.core.network import random_batch
 
 
 def _labels(name: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    if name == "categorical_crossentropy":
-        return np.eye(shape[1])[rng.integers(0, shape[1], shape[0])]
-    if name == "binary_crossentropy":
-        return rng.integers(0, 2, shape).astype(float)
-    return rng.standard_normal(shape)
+    """Labels of the kind the loss takes (one-hot, 0/1 or real), from its registry entry."""
+    _, y = random_batch(
+        batch_size=shape[0], input_size=1, output_size=shape[1], labels=LOSSES[name].labels, rng=rng
+    )
+    return y
 
 
 def _numeric_gradient(loss, a: np.ndarray, y: np.ndarray, eps: float = 1e-7) -> np.ndarray:
@@ -104,3 +105,18 @@ def test_bce_from_saturated_logits_stays_finite() -> None:
     out = NetworkOutput(z, sigmoid.value(z), sigmoid)
     y = np.array([[1.0, 0.0]])  # both maximally wrong
     np.testing.assert_allclose(get_loss("bce").value(out, y), [80.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_labels_of_the_loss_kind_give_a_finite_loss_and_other_kinds_may_not(name: str) -> None:
+    loss = LOSSES[name]
+    rng = np.random.default_rng(3)
+    _, y = random_batch(batch_size=40, input_size=2, output_size=3, labels=loss.labels, rng=rng)
+    if loss.labels == "one-hot":
+        np.testing.assert_array_equal(y.sum(axis=1), 1.0)
+    if loss.labels in ("one-hot", "binary"):
+        assert set(np.unique(y)) == {0.0, 1.0}
+    softmax = get_activation("softmax")
+    z = rng.standard_normal(y.shape)
+    assert np.all(np.isfinite(loss.value(NetworkOutput(z, None, softmax), y)))
+    assert loss.display_name

@@ -75,7 +75,9 @@ def test_auto_init_uses_he_for_relu_and_xavier_otherwise() -> None:
 
 @pytest.mark.parametrize("loss", ["categorical_crossentropy", "binary_crossentropy", "mse"])
 def test_labels_fit_the_loss(loss: str, rng: np.random.Generator) -> None:
-    x, y = random_batch(batch_size=50, input_size=3, output_size=4, loss_name=loss, rng=rng)
+    x, y = random_batch(
+        batch_size=50, input_size=3, output_size=4, labels=get_loss(loss).labels, rng=rng
+    )
     assert x.shape == (50, 3)
     assert y.shape == (50, 4)
     if loss == "categorical_crossentropy":

@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 import backprop_check
 from backprop_check import ConfigError, check
 from backprop_check.core import backprop
 from backprop_check.core.activations import ACTIVATIONS
-from backprop_check.core.backprop import SPECIAL_CASES, SpecialCase
-from backprop_check.core.losses import LOSSES
-from backprop_check.judge import checker
-from backprop_check.judge.checker import Checker
-from backprop_check.numeric.perturbation import Target
+from backprop_check.core.backprop import SPECIAL_CASES, SpecialCase, Steps
+from backprop_check.judge.checker import Checker, CheckInterrupted
+from backprop_check.numeric.finite_differences import METHODS
 from backprop_check.report.data import ProgressEvent
 from backprop_check.spec.config import load_config
 
-from ..helpers import COMPLEX_STEP_CONFIGS, CONFIGS, small_config, square_config
+from ..helpers import (
+    COMPLEX_STEP_CONFIGS,
+    CONFIGS,
+    derivative_of,
+    run_with,
+    small_config,
+    square_config,
+)
+from ..helpers import failing as _failing
 
-
-def _failing(report) -> list[tuple[int, str]]:
-    """Failing (layer, quantity) pairs from the output layer down, as the diagnosis reads them."""
-    return [
-        (c.layer, c.quantity)
-        for layer in reversed(report.layers)
-        for c in layer.checks
-        if not c.passed
-    ]
+SIGMOID = ACTIVATIONS["sigmoid"]
+KINKS = CONFIGS[0].parent / "relu_kinks.yaml"
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
@@ -68,16 +73,10 @@ def test_same_seed_same_numbers_and_overrides_apply() -> None:
 # --------------------------------------------------------------------------- broken equations
 
 
-def _broken_derivative(monkeypatch, name: str, derivative) -> None:
-    monkeypatch.setitem(
-        ACTIVATIONS, name, dataclasses.replace(ACTIVATIONS[name], derivative=derivative)
+def test_broken_hidden_sigma_prime_fails_eq2_at_that_layer() -> None:
+    report = run_with(
+        small_config(), derivative_of("sigmoid", lambda z: 1.1 * SIGMOID.derivative(z))
     )
-
-
-def test_broken_hidden_sigma_prime_fails_eq2_at_that_layer(monkeypatch) -> None:
-    sigmoid = ACTIVATIONS["sigmoid"]
-    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.1 * sigmoid.derivative(z))
-    report = check(small_config())
     assert not report.passed
     assert _failing(report)[0] == (2, "phi")
     assert (3, "phi") not in _failing(report)
@@ -86,50 +85,46 @@ def test_broken_hidden_sigma_prime_fails_eq2_at_that_layer(monkeypatch) -> None:
     )
 
 
-def test_seed_typo_sigma_instead_of_sigma_prime_is_caught(monkeypatch) -> None:
+def test_seed_typo_sigma_instead_of_sigma_prime_is_caught() -> None:
     """NOTES.md, §2.2: φ^j = (w^{j+1})ᵀ φ^{j+1} ∘ σ(z^j) as printed."""
-    _broken_derivative(monkeypatch, "sigmoid", ACTIVATIONS["sigmoid"].value)
-    report = check(small_config())
+    report = run_with(small_config(), derivative_of("sigmoid", SIGMOID.value))
     assert "Eq. 2 between layers 3 and 2" in report.diagnosis
     assert report.layers[1].checks[0].comparison.max_rel_error > 0.1
 
 
-def test_missing_transpose_fails_eq2(monkeypatch) -> None:
-    monkeypatch.setattr(
-        backprop, "phi_hidden", lambda w_next, phi_next, d: (phi_next @ w_next.T) * d
-    )
-    report = check(square_config())
+def test_missing_transpose_fails_eq2() -> None:
+    def transpose_forgotten(w_next, phi_next, z, activation, *, layer):
+        return (phi_next @ w_next.T) * activation.derivative(z)
+
+    report = run_with(square_config(), Steps(phi_hidden=transpose_forgotten))
     assert _failing(report)[0] == (2, "phi")
     assert "Eq. 2 between layers 3 and 2" in report.diagnosis
     assert "transpose of W³" in report.diagnosis
 
 
-def test_wrong_loss_gradient_fails_eq1(monkeypatch) -> None:
-    mse = LOSSES["mse"]
+def _mse_without_two_over_n(loss, a, y, *, layer):
     # A classic slip: forgetting the 2/n of the mean squared error.
-    monkeypatch.setitem(LOSSES, "mse", dataclasses.replace(mse, gradient=lambda a, y: -(y - a)))
+    return -(y - a)
+
+
+def test_wrong_loss_gradient_fails_eq1() -> None:
     config = small_config(
         layers=[{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
         loss="mse",
     )
-    report = check(config)
+    report = run_with(config, Steps(loss_gradient=_mse_without_two_over_n))
     assert _failing(report)[0] == (2, "phi")
     assert report.diagnosis.startswith("φ² fails at the output layer: the error is in Eq. 1")
     assert "∇_a L of mse" in report.diagnosis
 
 
-def test_seed_bce_sign_typo_is_caught_through_the_general_eq1(monkeypatch) -> None:
+def test_seed_bce_sign_typo_is_caught_through_the_general_eq1() -> None:
     """NOTES.md, §3.2.1: ∇_ŷ L = −y/ŷ − (1−y)/(1−ŷ) as printed."""
-    bce = LOSSES["binary_crossentropy"]
-    monkeypatch.setitem(
-        LOSSES,
-        "binary_crossentropy",
-        dataclasses.replace(
-            bce, gradient=lambda a, y: -y / a - (1 - y) / (1 - a), gradient_at=None
-        ),
-    )
-    monkeypatch.delitem(SPECIAL_CASES, ("sigmoid", "binary_crossentropy"))
-    report = check(square_config())
+
+    def printed(loss, a, y, *, layer):
+        return -y / a - (1 - y) / (1 - a)
+
+    report = run_with(square_config(), Steps(loss_gradient=printed))
     assert _failing(report)[0] == (3, "phi")
     assert "Eq. 1" in report.diagnosis
 
@@ -146,40 +141,39 @@ def test_wrong_special_case_is_named_in_the_diagnosis(monkeypatch) -> None:
     assert "the special case φ³ = a Σ_j y_j − y" in report.diagnosis
 
 
-def test_eq3_without_the_batch_mean_fails_eq3_only(monkeypatch) -> None:
-    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: phi.T @ a_prev)
-    report = check(small_config())
+def _summed_grad_w(phi, a_prev, *, layer):
+    return phi.T @ a_prev
+
+
+def test_eq3_without_the_batch_mean_fails_eq3_only() -> None:
+    report = run_with(small_config(), Steps(grad_w=_summed_grad_w))
     assert set(_failing(report)) == {(1, "W"), (2, "W"), (3, "W")}
     assert report.diagnosis.startswith("φ³ passes but ∇W³ fails: the error is in Eq. 3 at layer 3")
 
 
-def test_seed_typo_a_j_instead_of_a_j_minus_1_fails_eq3(monkeypatch) -> None:
+def test_seed_typo_a_j_instead_of_a_j_minus_1_fails_eq3() -> None:
     """NOTES.md, §2.4: z^j = w^j a^j + b^j as printed would make ∇W^j = φ^j (a^j)ᵀ."""
-    correct = backprop.backward
 
     def backward_with_typo(network, trace, y):
-        gradients = correct(network, trace, y)
+        gradients = backprop.backward(network, trace, y)
         wrong = tuple(
             backprop.grad_w(gradients.phis[j - 1], trace.a(j)) for j in range(1, network.depth + 1)
         )
         return dataclasses.replace(gradients, dW=wrong)
 
-    monkeypatch.setattr(checker, "backward", backward_with_typo)
-    report = check(square_config())
+    report = run_with(square_config(), backward_with_typo)
     assert set(_failing(report)) == {(1, "W"), (2, "W"), (3, "W")}
     assert "Eq. 3 at layer 3" in report.diagnosis
 
 
-def test_eq4_summed_instead_of_averaged_fails_eq4(monkeypatch) -> None:
-    monkeypatch.setattr(backprop, "grad_b", lambda phi: np.sum(phi, axis=0))
-    report = check(small_config())
+def test_eq4_summed_instead_of_averaged_fails_eq4() -> None:
+    report = run_with(small_config(), Steps(grad_b=lambda phi, *, layer: np.sum(phi, axis=0)))
     assert set(_failing(report)) == {(1, "b"), (2, "b"), (3, "b")}
     assert report.diagnosis.startswith("φ³ passes but ∇b³ fails: the error is in Eq. 4 at layer 3")
 
 
-def test_diagnosis_counts_the_other_failures(monkeypatch) -> None:
-    _broken_derivative(monkeypatch, "relu", lambda z: np.ones_like(z))
-    report = check(small_config())
+def test_diagnosis_counts_the_other_failures() -> None:
+    report = run_with(small_config(), derivative_of("relu", np.ones_like))
     assert _failing(report)[0] == (1, "phi")
     assert report.diagnosis.endswith("(2 more checks fail further down.)")
 
@@ -193,7 +187,7 @@ def test_arrays_hold_inputs_and_both_gradients() -> None:
     assert report.arrays["W2"].shape == (5, 6)
 
 
-def test_seed_typo_sigma_prime_at_x_instead_of_z_fails_eq2(monkeypatch) -> None:
+def test_seed_typo_sigma_prime_at_x_instead_of_z_fails_eq2() -> None:
     """NOTES.md, §3.2: σ(x) ∘ (1 − σ(x)) read with x the network input, not the layer's own z."""
 
     def backward_at_x(network, trace, y):
@@ -204,15 +198,14 @@ def test_seed_typo_sigma_prime_at_x_instead_of_z_fails_eq2(monkeypatch) -> None:
             phis.insert(0, backprop.phi_hidden(network.W(j + 1), phis[0], at_input))
         return dataclasses.replace(gradients, phis=tuple(phis))
 
-    monkeypatch.setattr(checker, "backward", backward_at_x)
-    report = check(square_config())
+    report = run_with(square_config(), backward_at_x)
     assert _failing(report)[0] == (2, "phi")
     assert "Eq. 2 between layers 3 and 2" in report.diagnosis
 
 
 # --------------------------------------------------------------------------- methods and modes
 
-METHOD_NAMES = ["central", "forward", "complex-step", "richardson"]
+METHOD_NAMES = list(METHODS)
 
 
 @pytest.mark.parametrize("method", METHOD_NAMES)
@@ -228,10 +221,9 @@ def test_every_method_passes_every_shipped_config(method: str, path) -> None:
 
 
 @pytest.mark.parametrize("method", METHOD_NAMES)
-def test_every_method_catches_a_broken_sigma_prime(monkeypatch, method: str) -> None:
-    sigmoid = ACTIVATIONS["sigmoid"]
-    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.01 * sigmoid.derivative(z))
-    report = check(small_config(), method=method)
+def test_every_method_catches_a_broken_sigma_prime(method: str) -> None:
+    broken = derivative_of("sigmoid", lambda z: 1.01 * SIGMOID.derivative(z))
+    report = run_with(small_config(), broken, method=method)
     assert _failing(report)[0] == (2, "phi")
 
 
@@ -260,56 +252,6 @@ def test_jobs_do_not_change_the_numbers() -> None:
         assert a.comparison.max_abs_error == pytest.approx(b.comparison.max_abs_error, abs=1e-15)
 
 
-def test_sample_mode_checks_k_stratified_elements_in_every_tensor() -> None:
-    report = check(small_config(), sample=3)
-    assert report.mode == "sample"
-    for row in report.checks:
-        size = int(np.prod(row.comparison.shape))
-        assert row.comparison.checked == min(3, size)
-        assert row.mode == "sample"
-    again = check(small_config(), sample=3)
-    assert [c.comparison.worst_index for c in again.checks] == [
-        c.comparison.worst_index for c in report.checks
-    ]
-
-
-def test_sampled_elements_are_spread_over_the_tensor() -> None:
-    checker = Checker(load_config(small_config()).with_overrides(sample=4))
-    elements = checker._sample(Target(1, "W"), 24, 4)
-    assert list(elements // 6) == [0, 1, 2, 3]  # one per stratum of six
-    assert np.array_equal(elements, checker._sample(Target(1, "W"), 24, 4))
-    assert not np.array_equal(elements, checker._sample(Target(2, "W"), 24, 4))
-
-
-def test_sample_mode_catches_a_broken_derivative(monkeypatch) -> None:
-    _broken_derivative(monkeypatch, "relu", lambda z: np.ones_like(z))
-    report = check(small_config(), sample=4)
-    assert _failing(report)[0] == (1, "phi")
-
-
-def test_directions_mode_passes_and_then_points_at_elements_when_it_fails(monkeypatch) -> None:
-    report = check(small_config(), directions=3)
-    assert report.passed
-    assert {c.mode for c in report.checks} == {"directions"}
-    assert all(c.comparison.checked == 3 for c in report.checks)
-
-    def wrong_last_bias(phi):
-        # One element of ∇b³ off by 1 %: a directional check must notice, then localise it.
-        gradient = np.mean(phi, axis=0)
-        if gradient.shape == (3,):
-            gradient[2] *= 1.01
-        return gradient
-
-    monkeypatch.setattr(backprop, "grad_b", wrong_last_bias)
-    report = check(small_config(), directions=3)
-    failing = [c for c in report.checks if not c.passed]
-    assert [(c.layer, c.quantity) for c in failing] == [(3, "b")]
-    row = failing[0]
-    assert row.mode == "full"
-    assert row.comparison.worst_index == (2,)
-    assert row.note.endswith("checked element by element.")
-
-
 def test_progress_events_cover_every_tensor() -> None:
     events: list[ProgressEvent] = []
     check(small_config(), progress=events.append)
@@ -331,65 +273,6 @@ def test_progress_events_cover_every_tensor() -> None:
     assert finals["∇W¹ · Eq. 3"].total == 24
 
 
-def test_estimate_is_positive_and_scales_with_the_network() -> None:
-    small = Checker(load_config(small_config())).estimate_seconds()
-    wide = small_config(
-        input_size=200,
-        layers=[{"units": 200, "activation": "relu"}, {"units": 3, "activation": "softmax"}],
-    )
-    assert 0 < small < Checker(load_config(wide)).estimate_seconds()
-
-
-# --------------------------------------------------------------------------- kinks
-
-KINKS = CONFIGS[0].parent / "relu_kinks.yaml"
-
-
-def test_kink_config_passes_with_kinks_counted_and_listed() -> None:
-    report = check(KINKS)
-    assert report.passed, report.diagnosis
-    assert report.kink_policy == "report"
-    assert sum(c.kinks for c in report.checks) > 20
-    phi1 = report.layers[0].checks[0]
-    assert phi1.kinks == len(phi1.kink_indices) > 0
-    assert phi1.comparison.excluded == phi1.kinks
-    assert phi1.dead > 0  # dead ReLUs: analytic and numeric both exactly zero
-    document = report.to_dict()["layers"][0]["checks"][0]
-    assert document["kink_indices"] == [list(index) for index in phi1.kink_indices]
-
-
-def test_a_naive_check_fails_at_the_kinks() -> None:
-    report = check(KINKS, kinks="fail")
-    assert not report.passed
-    failing = {(c.layer, c.quantity) for c in report.checks if not c.passed}
-    assert failing <= {(c.layer, c.quantity) for c in report.checks if c.kinks}
-
-
-def test_bracket_passes_kinks_whose_analytic_value_is_a_subgradient() -> None:
-    assert check(KINKS, kinks="bracket").passed
-
-
-def test_bracket_still_fails_a_wrong_derivative_at_a_kink(monkeypatch) -> None:
-    # ReLU'(0) = 1 is outside no bracket, but ReLU' = 2 where z > 0 is outside every one.
-    _broken_derivative(monkeypatch, "relu", lambda z: 2.0 * (z > 0))
-    report = check(KINKS, kinks="bracket")
-    assert not report.passed
-    assert _failing(report)[0] == (2, "phi")
-
-
-def test_kinks_found_at_a_large_step_are_left_out_by_default() -> None:
-    # ReLU into a linear output with MSE: piecewise quadratic, so a central difference is exact
-    # everywhere except where a step crosses a kink, even at eps 0.3.
-    relu_net = small_config(
-        layers=[{"units": 8, "activation": "relu"}, {"units": 3, "activation": "linear"}],
-        loss="mse",
-    )
-    report = check(relu_net, eps=0.3)
-    assert sum(c.kinks for c in report.checks) > 0
-    assert report.passed
-    assert not check(relu_net, eps=0.3, kinks="fail").passed
-
-
 # --------------------------------------------------------------------------- float32
 
 
@@ -405,11 +288,10 @@ def test_float32_passes_every_shipped_config_with_its_defaults(method: str, path
 
 
 @pytest.mark.parametrize("method", METHOD_NAMES)
-def test_float32_still_catches_a_mutated_derivative(monkeypatch, method: str) -> None:
-    sigmoid = ACTIVATIONS["sigmoid"]
+def test_float32_still_catches_a_mutated_derivative(method: str) -> None:
     # Forward differences in float32 only resolve errors above about 10 %.
-    _broken_derivative(monkeypatch, "sigmoid", lambda z: 1.5 * sigmoid.derivative(z))
-    report = check(small_config(), dtype="float32", method=method)
+    broken = derivative_of("sigmoid", lambda z: 1.5 * SIGMOID.derivative(z))
+    report = run_with(small_config(), broken, dtype="float32", method=method)
     assert _failing(report)[0] == (2, "phi")
 
 
@@ -483,9 +365,8 @@ def _first_failure(report):
     return next(c for c in report.checks if (c.layer, c.quantity) == (layer, quantity))
 
 
-def test_hint_batch_sum_instead_of_mean(monkeypatch) -> None:
-    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: phi.T @ a_prev)
-    report = check(small_config())
+def test_hint_batch_sum_instead_of_mean() -> None:
+    report = run_with(small_config(), Steps(grad_w=_summed_grad_w))
     row = _first_failure(report)
     assert row.hint is not None
     assert "5.00 × the finite differences, the batch size" in row.hint
@@ -493,50 +374,221 @@ def test_hint_batch_sum_instead_of_mean(monkeypatch) -> None:
     assert report.to_dict()["layers"][2]["checks"][1]["hint"] == row.hint
 
 
-def test_hint_mse_without_its_two_over_n(monkeypatch) -> None:
-    monkeypatch.setitem(
-        LOSSES, "mse", dataclasses.replace(LOSSES["mse"], gradient=lambda a, y: -(y - a))
-    )
+def test_hint_mse_without_its_two_over_n() -> None:
     config = small_config(
         layers=[{"units": 5, "activation": "tanh"}, {"units": 3, "activation": "linear"}],
         loss="mse",
     )
-    assert "the 2/n of the mean squared error is missing" in _first_failure(check(config)).hint
+    report = run_with(config, Steps(loss_gradient=_mse_without_two_over_n))
+    assert "the 2/n of the mean squared error is missing" in _first_failure(report).hint
 
 
-def test_hint_sign_flip(monkeypatch) -> None:
+def test_hint_sign_flip() -> None:
+    flipped = Steps(phi_output=lambda z, a, y, activation, loss, *, layer: y - a)
+    report = run_with(small_config(), flipped)
+    assert "opposite sign of the finite differences everywhere" in _first_failure(report).hint
+
+
+def test_hint_transposed() -> None:
+    transposed = Steps(grad_w=lambda phi, a_prev, *, layer: a_prev.T @ phi / phi.shape[0])
+    row = _first_failure(run_with(square_config(), transposed))
+    assert row.quantity == "W"
+    assert "matches the transpose of the finite differences" in row.hint
+
+
+def test_hint_missing_term() -> None:
+    def every_other_unit(phi, *, layer):
+        return np.where(np.arange(phi.shape[1]) % 2 == 0, phi.mean(axis=0), 0.0)
+
+    report = run_with(small_config(), Steps(grad_b=every_other_unit))
+    assert "is zero where the finite differences are not" in _first_failure(report).hint
+
+
+def test_hint_wrong_sigma_prime_for_negative_inputs() -> None:
+    leaky = derivative_of("relu", lambda z: np.where(z > 0, 1.0, 0.1))
+    row = _first_failure(run_with(small_config(), leaky))
+    assert (row.layer, row.quantity) == (1, "phi")
+    assert "wrong only where z¹ < 0" in row.hint
+
+
+# --------------------------------------------------------------------------- interrupted runs
+
+
+def test_ctrl_c_during_a_run_raises_check_interrupted_with_the_rows_done() -> None:
+    checker = Checker(load_config(small_config()))
+    labels: list[str] = []
+
+    def interrupt_at_the_fifth_tensor(event: ProgressEvent) -> None:
+        if event.label not in labels:
+            labels.append(event.label)
+        if len(labels) == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(CheckInterrupted) as interrupted:
+        checker.run(progress=interrupt_at_the_fifth_tensor)
+    assert isinstance(interrupted.value, KeyboardInterrupt)  # Ctrl-C keeps its meaning
+    assert interrupted.value.total == 9
+    assert [(c.layer, c.quantity) for c in interrupted.value.completed] == [
+        (1, "phi"), (1, "W"), (1, "b"), (2, "phi"),
+    ]  # fmt: skip
+    assert all(row.passed for row in interrupted.value.completed)
+
+
+def test_the_special_case_in_the_diagnosis_is_the_one_backprop_used(monkeypatch) -> None:
+    # Replacing σ' makes Eq. 1 general: a diagnosis of a failing φ^J must then not name a − y.
     case = SPECIAL_CASES[("softmax", "categorical_crossentropy")]
     monkeypatch.setitem(
         SPECIAL_CASES,
         ("softmax", "categorical_crossentropy"),
         SpecialCase(lambda z, a, y: y - a, case.formula, case.section),
     )
-    assert (
-        "opposite sign of the finite differences everywhere"
-        in _first_failure(check(small_config())).hint
+    built_in = check(small_config())
+    assert "the special case φ³" in built_in.diagnosis
+    general = run_with(small_config(), derivative_of("relu", ACTIVATIONS["relu"].derivative))
+    assert general.passed  # the general Eq. 1 did not use the broken special case
+
+
+# --------------------------------------------------------------------------- non-finite numbers
+
+
+def _npz_config(tmp_path, arrays: dict, **config) -> Path:
+    np.savez(tmp_path / "batch.npz", **arrays)
+    config = {**config, "data": {"path": "batch.npz"}, "batch_size": len(arrays["x"])}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _overflowing(tmp_path, *, targets: float = 1.0, weights: float = 1.0) -> Path:
+    rng = np.random.default_rng(4)
+    return _npz_config(
+        tmp_path,
+        {
+            "x": rng.standard_normal((4, 3)),
+            "y": rng.standard_normal((4, 2)) * targets,
+            "W1": rng.standard_normal((4, 3)),
+            "b1": np.zeros(4),
+            "W2": rng.standard_normal((2, 4)) * weights,
+            "b2": np.zeros(2),
+        },
+        input_size=3,
+        layers=[{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "linear"}],
+        loss="mse",
     )
 
 
-def test_hint_transposed(monkeypatch) -> None:
-    monkeypatch.setattr(backprop, "grad_w", lambda phi, a_prev: a_prev.T @ phi / phi.shape[0])
-    row = _first_failure(check(square_config()))
-    assert row.quantity == "W"
-    assert "matches the transpose of the finite differences" in row.hint
+def test_weights_too_large_for_any_step_are_refused(tmp_path) -> None:
+    # Weights of 1e200 from a data file overflow the loss too, but first no step below 1e185
+    # moves them: the input itself is absurd (exit 2), said with the smallest usable eps.
+    with pytest.raises(ConfigError, match=r"smallest usable eps here is \S+e\+18"):
+        check(_overflowing(tmp_path, weights=1e200))
 
 
-def test_hint_missing_term(monkeypatch) -> None:
-    monkeypatch.setattr(
-        backprop,
-        "grad_b",
-        lambda phi: np.where(np.arange(phi.shape[1]) % 2 == 0, phi.mean(axis=0), 0.0),
+def test_an_overflowing_loss_is_never_a_pass(tmp_path) -> None:
+    # Issue 11 (a): the round-off floor of an infinite loss is infinite, so every element used to
+    # pass, deliberately wrong code included ("All 6 checks passed", exit 0).
+    path = _overflowing(tmp_path, targets=1e200)
+    wrong = Steps(grad_b=lambda phi, *, layer: -3 * phi.mean(axis=0))
+    for analytic in (None, wrong):
+        report = run_with(path, analytic)
+        assert not report.passed
+        assert {row.unresolved for row in report.checks} == {"overflow"}
+        assert "cannot be judged" in report.diagnosis
+        assert "the loss is not finite (overflow)" in report.diagnosis
+        document = report.to_dict()
+        json.dumps(document, allow_nan=False)
+        assert document["layers"][0]["checks"][0]["unresolved"] == "overflow"
+        assert any(
+            w.startswith("the loss is not finite (overflow) for 4 of 4") for w in report.warnings
+        )
+
+
+def test_a_nan_in_the_analytic_side_is_an_unresolvable_row() -> None:
+    broken = Steps(grad_b=lambda phi, *, layer: phi.mean(axis=0) * (np.nan if layer == 2 else 1))
+    report = run_with(small_config(), broken)
+    row = report.layers[1].checks[2]
+    assert (row.passed, row.unresolved) == (False, "NaN")
+    assert row.note.startswith("no verdict: the analytic values are not finite (NaN) at ")
+    assert [c for c in report.checks if c.unresolved] == [row]
+
+
+def test_a_directional_check_of_an_overflowing_loss_is_unresolvable(tmp_path) -> None:
+    report = check(_overflowing(tmp_path, targets=1e200), directions=2)
+    assert not report.passed
+    assert {row.unresolved for row in report.checks} == {"overflow"}
+
+
+def test_no_numpy_warning_reaches_stderr_when_the_loss_or_a_formula_overflows(tmp_path) -> None:
+    # Issue 11 (t). Warnings are errors in this suite, so the library calls above would already
+    # fail on one; the command line is checked in a subprocess with Python's default filters.
+    path = _overflowing(tmp_path, targets=1e200)
+    formula = tmp_path / "formula.yaml"
+    formula.write_text(
+        yaml.safe_dump(
+            {
+                "input_size": 3,
+                "layers": [
+                    {"units": 4, "activation": "boom"},
+                    {"units": 2, "activation": "linear"},
+                ],
+                # σ' overflows: the analytic side is not finite.
+                "activations": {"boom": {"f": "x", "df": "exp(1000 * x)"}},
+                "loss": "mse",
+            }
+        ),
+        encoding="utf-8",
     )
-    assert (
-        "is zero where the finite differences are not" in _first_failure(check(small_config())).hint
-    )
+    for config in (path, formula):
+        result = subprocess.run(
+            [sys.executable, "-W", "default", "-m", "backprop_check", "run", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1, result.stderr
+        assert "Warning" not in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
 
 
-def test_hint_wrong_sigma_prime_for_negative_inputs(monkeypatch) -> None:
-    _broken_derivative(monkeypatch, "relu", lambda z: np.where(z > 0, 1.0, 0.1))
-    row = _first_failure(check(small_config()))
-    assert (row.layer, row.quantity) == (1, "phi")
-    assert "wrong only where z¹ < 0" in row.hint
+# --------------------------------------------------------------------------- absurd steps
+
+
+@pytest.mark.parametrize(
+    ("eps", "method", "dtype"),
+    [
+        (1e-30, "central", "float64"),
+        (1e-320, "central", "float64"),
+        (1e-15, "forward", "float64"),
+        (1e-7, "central", "float32"),
+        (1e-200, "complex-step", "float64"),
+    ],
+)
+def test_a_step_the_dtype_cannot_resolve_is_refused_with_the_smallest_usable(
+    eps: float, method: str, dtype: str
+) -> None:
+    # Issue 11 (h): every difference was exactly 0, correct gradients failed and the hint
+    # blamed ReLU'.
+    config = load_config(small_config()).with_overrides(method=method, dtype=dtype)
+    config = dataclasses.replace(config, check=dataclasses.replace(config.check, eps=eps))
+    with pytest.raises(ConfigError, match=r"key 'check\.eps': eps .* below what") as refused:
+        Checker(config)
+    smallest = float(re.search(r"smallest usable eps here is (\S+) \(", str(refused.value))[1])
+    usable = dataclasses.replace(config, check=dataclasses.replace(config.check, eps=smallest))
+    assert Checker(usable).config.check.step == smallest  # accepted at the value it names
+
+
+def test_a_step_of_zero_or_below_is_refused() -> None:
+    config = load_config(small_config())
+    for eps in (0.0, -1e-5, float("nan")):
+        bad = dataclasses.replace(config, check=dataclasses.replace(config.check, eps=eps))
+        with pytest.raises(ConfigError, match="below what float64 resolves"):
+            Checker(bad)
+
+
+def test_the_cli_refuses_an_absurd_eps_with_exit_2(runner) -> None:
+    from backprop_check.cli import main
+
+    result = runner.invoke(main, ["run", str(CONFIGS[0]), "--eps", "1e-30"])
+    assert result.exit_code == 2
+    assert "The smallest usable eps here is" in result.stderr
+    assert "Traceback" not in result.output

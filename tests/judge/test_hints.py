@@ -8,21 +8,30 @@ import numpy as np
 import pytest
 
 from backprop_check.core.backprop import grad_w
-from backprop_check.judge.hints import PATTERNS, hint
+from backprop_check.judge.hints import PATTERNS, find_hint, hint
 
 RTOL, ATOL = 1e-5, 1e-8
 
 
+_OPTIONS = {
+    "quantity": "W",
+    "layer": 2,
+    "batch_size": 8,
+    "output_units": 3,
+    "rtol": RTOL,
+    "atol": ATOL,
+}
+
+
 def _hint(analytic, numeric, **overrides) -> str | None:
-    options = {
-        "quantity": "W",
-        "layer": 2,
-        "batch_size": 8,
-        "output_units": 3,
-        "rtol": RTOL,
-        "atol": ATOL,
-    }
-    return hint(analytic, numeric, **(options | overrides))
+    return hint(analytic, numeric, **(_OPTIONS | overrides))
+
+
+def _found(analytic, numeric, **overrides):
+    """The pattern and factor a hint found."""
+    found = find_hint(analytic, numeric, **(_OPTIONS | overrides))
+    assert found is not None
+    return found.pattern, found.factor
 
 
 def _gradient(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -41,17 +50,25 @@ def test_passing_rows_get_no_hint(rng: np.random.Generator) -> None:
     assert _hint(np.zeros(0), np.zeros(0), quantity="b") is None
 
 
-def test_pattern_names_are_in_the_order_they_are_tried() -> None:
-    assert PATTERNS == (
-        "non-finite",
-        "sign flip",
-        "constant factor",
-        "transposed",
-        "missing term",
-        "pre-activation sign",
-        "one slice",
-        "scattered",
-    )
+def test_the_more_specific_pattern_wins_where_several_fit(rng: np.random.Generator) -> None:
+    numeric = _gradient(rng, (4, 4))
+    symmetric = numeric + numeric.T
+    # −n of a symmetric tensor is a sign flip, a factor −1 and a transpose at once.
+    assert _found(-symmetric, symmetric) == ("sign flip", -1.0)
+    # 2n of it is a factor and a transpose: the factor is the simpler reading.
+    assert _found(2 * symmetric, symmetric) == ("constant factor", 2.0)
+    # A NaN beside a sign flip: nothing can be measured, so non-finite comes first.
+    flipped = -numeric
+    flipped[0, 0] = np.nan
+    assert _found(flipped, numeric)[0] == "non-finite"
+    # All zero is a factor of 0 too, but not a factor anyone divides by: a missing term.
+    assert _found(np.zeros_like(numeric), numeric)[0] == "missing term"
+    # One wrong row with z all of one sign: the slice, since the side says nothing.
+    one_row = numeric.copy()
+    one_row[2] *= 1.7
+    z = np.abs(rng.standard_normal((4, 4)))
+    assert _found(one_row, numeric, quantity="phi", pre_activation=z)[0] == "one slice"
+    assert PATTERNS.index("sign flip") < PATTERNS.index("constant factor")
 
 
 def test_bad_arguments_raise() -> None:
@@ -72,6 +89,7 @@ def test_sign_flip(rng: np.random.Generator) -> None:
         "∇W² has the opposite sign of the finite differences everywhere: a sign is flipped "
         "(e.g. −(y − a) vs (y − a), or a subtraction reversed)."
     )
+    assert _found(-numeric, numeric) == ("sign flip", -1.0)
 
 
 def test_sign_flip_ignores_elements_that_are_noise(rng: np.random.Generator) -> None:
@@ -103,6 +121,7 @@ def test_missing_factor_two(rng: np.random.Generator) -> None:
 def test_sum_over_the_batch_is_the_batch_size(rng: np.random.Generator) -> None:
     phi, a_prev = rng.standard_normal((8, 4)), rng.standard_normal((8, 6))
     summed = phi.T @ a_prev  # Eq. 3 without the 1/B of the batch mean
+    assert _found(summed, grad_w(phi, a_prev)) == ("constant factor", pytest.approx(8.0))
     assert _hint(summed, grad_w(phi, a_prev), layer=3) == (
         "∇W³ is 8.00 × the finite differences, the batch size: a sum over the batch where the "
         "mean was meant (or a missing 1/B)."
@@ -123,6 +142,9 @@ def test_sum_over_the_batch_is_the_batch_size(rng: np.random.Generator) -> None:
 def test_named_factors(rng: np.random.Generator, factor: float, expected: str) -> None:
     numeric = _gradient(rng, (4, 6))
     assert expected in _hint(factor * numeric, numeric)
+    pattern, found = _found(factor * numeric, numeric)
+    assert pattern == "constant factor"
+    assert found == pytest.approx(factor, rel=1e-9)
 
 
 def test_negative_named_factor_says_the_sign_is_flipped(rng: np.random.Generator) -> None:
@@ -138,6 +160,8 @@ def test_unnamed_constant_factor(rng: np.random.Generator) -> None:
     assert _hint(1.37 * numeric, numeric) == (
         "∇W² is a constant 1.37 × the finite differences: a constant factor is off."
     )
+    pattern, factor = _found(1.37 * numeric, numeric)
+    assert (pattern, factor) == ("constant factor", pytest.approx(1.37))
 
 
 def test_equal_candidates_are_all_named(rng: np.random.Generator) -> None:
@@ -438,26 +462,15 @@ def _scenarios() -> dict[str, Callable[[np.random.Generator], dict]]:
     }
 
 
-_KEY_PHRASES = {
-    "non-finite": "NaN or infinite",
-    "sign flip": "opposite sign",
-    "constant factor": "× the finite differences",
-    "transposed": "the transpose of",
-    "missing term": "is zero where",
-    "pre-activation sign": "is wrong only where z",
-    "one slice": "Only ",
-    "scattered": "no simple pattern",
-}
-
-
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_each_pattern_fires_alone_and_reads_well(rng: np.random.Generator, pattern: str) -> None:
-    result = _hint(
-        **_scenarios()[pattern](rng), quantity="phi", layer=12, batch_size=5, output_units=7
-    )
+    options = {"quantity": "phi", "layer": 12, "batch_size": 5, "output_units": 7}
+    scenario = _scenarios()[pattern](rng)
+    result = _hint(**scenario, **options)
     assert result is not None
-    fired = [name for name, phrase in _KEY_PHRASES.items() if phrase in result]
-    assert fired == [pattern], result
+    found = find_hint(**scenario, **(_OPTIONS | options))
+    assert found is not None
+    assert (found.pattern, found.sentence) == (pattern, result)
     assert result.endswith(".")
     assert result == result.strip()
     assert len(result) <= 200, len(result)

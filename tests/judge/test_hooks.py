@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from click.testing import CliRunner
 
 from backprop_check import check
 from backprop_check.cli import main
-from backprop_check.judge.hooks import HookError, load_user_code
+from backprop_check.judge import hooks as hooks_module
+from backprop_check.judge.hooks import HOOKS, HookError, hook_table, load_user_code
 
 from ..helpers import BUILT_IN_CONFIGS, ROOT, small_config, square_config
 
@@ -234,3 +236,91 @@ def test_the_cli_takes_impl_and_exits_2_on_a_broken_hook(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {bad}: grad_b (Eq. 4, ∇b¹ at layer 1, sample 0)")
     assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+@pytest.mark.parametrize("name", sorted(HOOKS))
+def test_every_hook_is_called_with_the_parameters_the_contract_declares(
+    tmp_path: Path, name: str
+) -> None:
+    # A function with one parameter too few is refused, naming the declared call.
+    hook = HOOKS[name]
+    short = ", ".join(hook.parameters[:-1])
+    user = _user_file(tmp_path, f"def {name}({short}):\n    return None\n")
+    with pytest.raises(HookError, match=re.escape(f"bpcheck calls it as {hook.signature}.")):
+        load_user_code(user)
+    # With the declared parameters it loads, and only per-sample hooks become built-in steps.
+    user = _user_file(tmp_path, f"def {name}({', '.join(hook.parameters)}):\n    pass\n", "ok.py")
+    code = load_user_code(user)
+    assert code.names == (name,)
+    analytic = code.analytic()
+    if hook.per_sample:
+        assert getattr(analytic, name) is not None
+    else:
+        assert callable(analytic)
+
+
+def test_the_docs_list_every_hook_as_the_contract_declares() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    docstring = hooks_module.__doc__ or ""
+    for hook in HOOKS.values():
+        assert f"`{hook.signature}`" in readme, hook.signature
+        assert hook.signature in docstring
+    assert hook_table() in docstring
+
+
+# --------------------------------------------------------------------------- exits
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "import sys\n\n\ndef grad_b(phi):\n    sys.exit(0)\n",
+            "grad_b (Eq. 4, ∇b¹ at layer 1, sample 0) stopped: your code called sys.exit(0) at "
+            "line 7, which would end bpcheck.",
+        ),
+        (
+            "def phi_hidden(w_next, phi_next, z, activation):\n    raise SystemExit('done')\n",
+            "phi_hidden (Eq. 2, φ² at layer 2, sample 0) stopped: your code called "
+            "sys.exit('done') at line 4, which would end bpcheck.",
+        ),
+        (
+            "def grad_w(phi, a_prev):\n    raise GeneratorExit\n",
+            "grad_w (Eq. 3, ∇W¹ at layer 1, sample 0) stopped: your code raised GeneratorExit "
+            "at line 4, which would end bpcheck.",
+        ),
+        (
+            "import sys\nsys.exit(3)\n",
+            "while being imported, your code called sys.exit(3) at line 4, which would end "
+            "bpcheck.",
+        ),
+    ],
+)
+def test_user_code_cannot_end_the_run(tmp_path: Path, body: str, message: str) -> None:
+    # Issue 11 (b): sys.exit(0) in an --impl file used to end bpcheck with exit 0 and no output.
+    user = _user_file(tmp_path, body)
+    with pytest.raises(HookError) as caught:
+        check(small_config(), impl=user)
+    assert str(caught.value) == f"{user}: {message}"
+
+
+def test_an_exit_in_user_code_is_exit_2_and_the_other_configs_still_run(tmp_path: Path) -> None:
+    user = _user_file(tmp_path, "import sys\n\n\ndef grad_b(phi):\n    sys.exit(0)\n")
+    config = ROOT / "configs" / "softmax_cce.yaml"
+    other = ROOT / "configs" / "sigmoid_bce.yaml"
+    result = CliRunner().invoke(
+        main, ["run", str(config), str(other), "--impl", str(user), "--format", "json"]
+    )
+    assert result.exit_code == 2
+    assert "your code called sys.exit(0) at line 7" in result.stderr
+    document = json.loads(result.stdout)
+    assert [run.get("error", "").startswith(str(user)) for run in document["runs"]] == [True, True]
+
+
+def test_ctrl_c_in_user_code_keeps_its_meaning(tmp_path: Path) -> None:
+    user = _user_file(tmp_path, "def grad_b(phi):\n    raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        check(small_config(), impl=user)

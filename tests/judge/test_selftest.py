@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from backprop_check.cli import main
 from backprop_check.core.backprop import backward
+from backprop_check.judge.checker import Checker
 from backprop_check.judge.selftest import MUTANTS, Mutant, run_selftest
+from backprop_check.spec.build import build_problem
 
 EXPECTED_ROWS = {
     "sigma-for-sigma-prime": "φ³ (Eq. 2, layer 3)",
@@ -51,8 +55,17 @@ def test_the_zoo_covers_the_seed_typos_and_the_common_slips() -> None:
 
 def test_the_relu_convention_explains_why_it_needs_its_own_case(report) -> None:
     result = next(r for r in report.results if r.name == "relu-prime-at-zero")
-    assert "exactly 0" in result.why_not
-    assert result.network == "a zero-input batch on ReLU's kink, backward differences"
+    mutant = next(m for m in MUTANTS if m.name == "relu-prime-at-zero")
+    assert result.why_not
+    assert result.network != next(r.network for r in report.results if r.name == "bce-sign")
+    # What the reason says holds: on the usual network the mutant goes unseen, ...
+    usual = dataclasses.replace(mutant, special_case=None)
+    assert Checker(usual.config(), analytic=mutant.analytic).run().passed
+    # ... while its own network puts a whole sample of z¹ exactly on 0, read from the left.
+    config = mutant.config()
+    network, x, _ = build_problem(config)
+    assert np.any(np.all(network.forward(x).z(1) == 0.0, axis=1))
+    assert config.check.method == "backward"
 
 
 def test_a_mutant_that_changes_nothing_is_reported_missed() -> None:
@@ -67,7 +80,7 @@ def test_cli_selftest_exit_code_and_json() -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["selftest"])
     assert result.exit_code == 0
-    assert "PASSED: 11 of 11 mutants caught." in result.stdout
+    assert f"PASSED: {len(MUTANTS)} of {len(MUTANTS)} mutants caught." in result.stdout
     document = json.loads(runner.invoke(main, ["selftest", "--format", "json"]).stdout)
     assert document["passed"] is True
     assert [m["name"] for m in document["mutants"]] == [m.name for m in MUTANTS]

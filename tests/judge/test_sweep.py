@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import sys
@@ -17,7 +16,7 @@ from backprop_check.report.data import ProgressEvent
 from backprop_check.report.plot import write_sweep_plot
 from backprop_check.spec.config import load_config
 
-from ..helpers import small_config, square_config
+from ..helpers import derivative_of, small_config, square_config
 
 
 def _checker(config: dict) -> Checker:
@@ -138,13 +137,10 @@ def test_the_configured_eps_is_run_even_off_the_grid() -> None:
     assert {row.verdict for row in report.rows} == {"passes"}
 
 
-def test_a_wrong_derivative_is_a_bug_at_every_step(monkeypatch) -> None:
+def test_a_wrong_derivative_is_a_bug_at_every_step() -> None:
     """The seed's typo σ(z) for σ'(z) in Eq. 2: no step can make φ² agree."""
-    sigmoid = ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(
-        ACTIVATIONS, "sigmoid", dataclasses.replace(sigmoid, derivative=sigmoid.value)
-    )
-    report = sweep(_checker(small_config()))
+    typo = derivative_of("sigmoid", ACTIVATIONS["sigmoid"].value)
+    report = sweep(Checker(load_config(small_config()), analytic=typo))
     phi2 = _row("φ²", report)
     assert phi2.verdict == "bug"
     assert not any(phi2.passed)

@@ -7,12 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from backprop_check.judge.checker import build_problem
 from backprop_check.numeric.engine import PerturbationEngine
-from backprop_check.numeric.perturbation import QUANTITIES, Target, perturbed_losses
+from backprop_check.numeric.targets import QUANTITIES, Target
+from backprop_check.spec.build import build_problem
 from backprop_check.spec.config import load_config
 
 from ..helpers import CONFIGS, small_config
+from ..reference import perturbed_losses
 
 NETWORKS = [
     small_config(),
@@ -158,3 +159,32 @@ def test_direction_changes_equal_moving_the_whole_tensor(quantity: str, rng) -> 
                 x, y
             ) - network.mean_loss(x, y)
         assert change == pytest.approx(expected, abs=1e-14)
+
+
+def test_leaving_a_kink_is_a_kink_but_only_passing_one_is_a_crossing() -> None:
+    # Sample 0's unit 0 sits exactly on 0 (x = 0, b = 0); sample 1's unit 0 is at 0.1.
+    network, x, y = build_problem(load_config(NETWORKS[1]))
+    x = x.copy()
+    x[0] = 0.0
+    biases = list(network.biases)
+    biases[0] = np.zeros_like(biases[0])
+    network = dataclasses.replace(network, biases=tuple(biases))
+    engine = PerturbationEngine(network, x, y)
+    z = engine.trace.z(1)
+    assert z[0, 0] == 0.0
+    width = z.shape[1]
+    on_kink = np.array([0])  # φ element (sample 0, unit 0)
+    up, down = (
+        engine.loss_changes(Target(1, "phi"), 1e-6, on_kink),
+        engine.loss_changes(Target(1, "phi"), -1e-6, on_kink),
+    )
+    assert (up.kinks[0], up.crossings[0]) == (True, False)  # leaves 0 upwards: smooth on (0, h]
+    assert not down.kinks[0]  # stays off
+    # A unit near 0 passed by the step: a crossing; a small enough step does not reach it.
+    near = np.array([width * 1 + 1])  # sample 1, unit 1
+    distance = float(z[1, 1])
+    across = engine.loss_changes(Target(1, "phi"), -2 * distance, near)
+    short = engine.loss_changes(Target(1, "phi"), -distance / 2, near)
+    assert across.kinks[0]
+    assert across.crossings[0]
+    assert not short.crossings[0]

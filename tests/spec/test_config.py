@@ -136,9 +136,9 @@ def test_sample_and_directions_replace_each_other() -> None:
         ),
         ({"seed": -2}, "command line, option '--seed': expected a whole number ≥ 0, found -2."),
         (
-            {"method": "backward"},
-            "command line, option '--method': unknown method 'backward'. "
-            "Expected one of: central, forward, complex-step, richardson.",
+            {"method": "secant"},
+            "command line, option '--method': unknown method 'secant'. "
+            "Expected one of: central, forward, backward, complex-step, richardson.",
         ),
         ({"sample": 0}, "command line, option '--sample': expected a whole number ≥ 1, found 0."),
         (
@@ -240,7 +240,8 @@ ERRORS = [
     (
         FULL.replace("eps: 1e-6", "method: centered"),
         "line 11, column 11, key 'check.method': unknown method 'centered'. "
-        "Expected one of: central, forward, complex-step, richardson. Did you mean 'central'?",
+        "Expected one of: central, forward, backward, complex-step, richardson. "
+        "Did you mean 'central'?",
     ),
     (
         FULL.replace("eps: 1e-6", "sample: 3\n  directions: 2"),

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from backprop_check import ConfigError, check, load_config
-from backprop_check.judge.checker import build_problem
+from backprop_check.spec.build import build_problem
 
 from ..helpers import ROOT, small_config
 

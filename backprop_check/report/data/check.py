@@ -80,10 +80,15 @@ class QuantityCheck:
     # The tensor's shape where the comparison's is another: a directional row compares K
     # directional derivatives, not the tensor's elements.
     tensor_shape: tuple[int, ...] | None = None
+    # Why the row has no verdict and fails: "overflow" or "NaN" (a loss, difference or analytic
+    # value not finite), "kinks" (more than half its elements unjudged, with --kinks fail).
+    unresolved: str = ""
+    # Elements left without a verdict: on kinks that no one-sided difference could judge.
+    unjudged: int = 0
 
     @property
     def passed(self) -> bool:
-        return self.comparison.passed
+        return self.comparison.passed and not self.unresolved
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -115,7 +120,9 @@ class QuantityCheck:
             "hint": self.hint,
             "from": list(self.sources),
             "failed": c.failed,
-            "passed": c.passed,
+            "passed": self.passed,
+            "unresolved": self.unresolved or None,
+            "unjudged": self.unjudged,
         }
 
 

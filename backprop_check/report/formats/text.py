@@ -94,7 +94,9 @@ def check_cells(check: QuantityCheck) -> list[str]:
     """One row of a layer's table, a cell per column of ``COLUMNS``."""
     c = check.comparison
     size = math.prod(check.shape)
-    result = "pass" if c.passed else f"FAIL {c.failed}/{c.checked}"
+    result = "pass" if check.passed else f"FAIL {c.failed}/{c.checked}"
+    if check.unresolved:  # no verdict: a non-finite number, or kinks (--kinks fail)
+        result = f"UNRESOLVED ({check.unresolved})"
     if check.mode == "directions":
         result += f" ({c.checked} direction{'s' if c.checked > 1 else ''})"
     elif c.checked < size:

@@ -1,4 +1,4 @@
-"""Perturbed loss values, against recomputing the whole network by hand."""
+"""The slow reference the engine is checked against, against recomputing the network by hand."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import dataclasses
 
 import numpy as np
 
-from backprop_check.judge.checker import build_problem
-from backprop_check.numeric.perturbation import Target, perturbed_losses
+from backprop_check.numeric.targets import Target
+from backprop_check.spec.build import build_problem
 from backprop_check.spec.config import load_config
 
-from ..helpers import small_config
+from .helpers import small_config
+from .reference import perturbed_losses
 
 
 def test_weight_perturbation_changes_only_that_weight() -> None:

@@ -1,37 +1,19 @@
-"""Loss values of the network with one parameter or pre-activation perturbed at a time.
+"""The slow reference: loss values with one parameter or pre-activation perturbed at a time.
 
-This is network math (it knows layers); the finite-difference core turns its output into slopes.
+Each perturbation recomputes the whole network from scratch, so it shares nothing with the
+batched engine it checks but the network's own forward pass.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from ..core.network import Network, Trace
-
-__all__ = ["QUANTITIES", "Target", "perturbed_losses"]
+from backprop_check.core.network import Network, Trace
+from backprop_check.numeric.targets import Target
 
 Array = np.ndarray
-Quantity = Literal["phi", "W", "b"]
-QUANTITIES: tuple[Quantity, ...] = ("phi", "W", "b")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What is perturbed: φ (through z^layer), W^layer or b^layer."""
-
-    layer: int
-    quantity: Quantity
-
-    def equation(self, depth: int) -> int:
-        """The seed's equation that produces this quantity's analytic value."""
-        if self.quantity == "phi":
-            return 1 if self.layer == depth else 2
-        return 3 if self.quantity == "W" else 4
 
 
 def perturbed_losses(

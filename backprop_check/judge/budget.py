@@ -1,0 +1,115 @@
+"""What a check will cost before it runs: the memory its arrays need, and the time it takes.
+
+The memory guard refuses, before anything is allocated, a network whose own arrays exceed the
+budget; the batched finite differences then chunk their temporaries within what is left. The time
+estimate times a short probe, so that the command line can suggest a quicker mode.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+
+from ..numeric.engine import PerturbationEngine
+from ..numeric.targets import Target
+from ..spec.config import Config
+
+__all__ = [
+    "DEFAULT_JOBS",
+    "available_cpus",
+    "estimate_seconds",
+    "format_size",
+    "guard_memory",
+    "required_bytes",
+    "usable_jobs",
+]
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system says, else all)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+DEFAULT_JOBS = min(available_cpus(), 4)
+
+
+def usable_jobs(jobs: int) -> int:
+    """Threads worth starting: at least 1, at most the CPUs (more only split the budget)."""
+    return max(1, min(jobs, available_cpus()))
+
+
+# Elements probed per tensor when estimating how long a full check takes.
+_PROBE = 256
+_FLOAT64, _COMPLEX128 = 8, 16
+
+
+def required_bytes(config: Config) -> int:
+    """Memory for the network's own arrays: parameters, both gradients, activations, directions.
+
+    The batched finite differences come on top, chunked within the --max-memory budget.
+    """
+    sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    activations = config.batch_size * sum(sizes)
+    itemsize = np.dtype(config.dtype).itemsize
+    # Weights and analytic gradients in the dtype, numeric gradients in float64 (NaN where not
+    # computed); z, a and φ, plus the engine's transposed copies.
+    needed = parameters * (2 * itemsize + _FLOAT64) + 6 * activations * itemsize
+    if config.check.directions:
+        # Directions are drawn one at a time (float64, as large as the largest tensor, and its
+        # draw); each keeps only its move of z^j, complex for the complex step.
+        largest = max(fan_in * fan_out for fan_in, fan_out in pairwise(sizes))
+        moves = config.check.directions * config.batch_size * max(sizes[1:])
+        needed += 2 * largest * _FLOAT64 + 2 * moves * _COMPLEX128
+    return needed
+
+
+def guard_memory(config: Config, max_memory: int) -> None:
+    """Refuse, before allocating anything, a network whose arrays alone exceed the budget."""
+    needed = required_bytes(config)
+    if needed > max_memory:
+        sizes = [config.input_size, *(layer.units for layer in config.layers)]
+        widest = max(range(len(config.layers)), key=lambda i: sizes[i] * sizes[i + 1])
+        raise config.error(
+            f"layers[{widest}].units",
+            f"this network needs about {format_size(needed)} for its parameters, gradients and "
+            f"activations, more than the memory budget of {format_size(max_memory)} "
+            "(--max-memory). Use fewer units or a smaller batch, or raise --max-memory if the "
+            "machine has room.",
+        )
+
+
+def format_size(count: int) -> str:
+    """'512.0 MiB', '3 bytes'; whole units once a size is too large for a float to show."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= scale:
+            return f"{count // scale:,} {unit}" if count >= 2**70 else f"{count / scale:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def estimate_seconds(
+    engine: PerturbationEngine,
+    targets: Sequence[Target],
+    *,
+    step: float,
+    evaluations: int,
+    jobs: int,
+) -> float:
+    """How long a full element-by-element check would take, from a short timed probe."""
+    total = 0.0
+    for target in targets:
+        size = int(np.prod(engine.shape(target)))
+        probe = np.arange(min(size, _PROBE))
+        # The first call also builds per-layer caches; time the second.
+        engine.loss_changes(target, step, probe[:1])
+        started = time.perf_counter()
+        engine.loss_changes(target, step, probe)
+        per_element = (time.perf_counter() - started) / probe.size
+        total += per_element * size * evaluations
+    return total / min(jobs, 2)

@@ -1,0 +1,68 @@
+"""my_backprop_example.py with one typo put back: Eq. 2 multiplies by σ(z^j) instead of σ'(z^j).
+
+    bpcheck run configs/softmax_cce.yaml --impl configs/my_backprop_typo.py     # exit 1
+
+The report fails φ at every hidden layer with Eq. 2 and names phi_hidden as the function that
+computed it. See docs/derivation.md#errata for where this typo comes from.
+"""
+
+import numpy as np
+
+
+def sigma(name, z):
+    """σ(z) for the activations this file knows."""
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    return z
+
+
+def activation_derivative(name, z):
+    """σ'(z), seed §3: ReLU' = 1 where z > 0 else 0; sigmoid' = σ(z)(1 − σ(z))."""
+    if name == "relu":
+        return (z > 0).astype(float)
+    if name == "sigmoid":
+        s = sigma("sigmoid", z)
+        return s * (1.0 - s)
+    if name == "tanh":
+        return 1.0 - np.tanh(z) ** 2
+    return np.ones_like(z)
+
+
+def loss_gradient(name, a, y):
+    """∇_a L for one sample (seed §3.1.1, §3.2.1 with the sign fixed, §3.3.1)."""
+    if name == "mse":
+        return -2.0 / a.size * (y - a)
+    if name == "binary_crossentropy":
+        return -y / a + (1.0 - y) / (1.0 - a)
+    return -y / a
+
+
+def phi_output(z, a, y, activation, loss):
+    """Eq. 1: φ^J = ∇_{a^J} L ∘ σ'(z^J), with the seed's closed forms where they apply."""
+    if activation == "softmax" and loss == "categorical_crossentropy":
+        return a - y  # seed §3.3.1 (one-hot y)
+    if activation == "sigmoid" and loss == "binary_crossentropy":
+        return a - y  # NOTES.md: the simplified sigmoid + BCE form
+    g = loss_gradient(loss, a, y)
+    if activation == "softmax":
+        return a * (g - a @ g)  # softmax's derivative is a Jacobian: diag(a) − a aᵀ
+    return g * activation_derivative(activation, z)
+
+
+def phi_hidden(w_next, phi_next, z, activation):
+    """Eq. 2: φ^j = (w^{j+1})ᵀ φ^{j+1} ∘ σ'(z^j)."""
+    return w_next.T @ phi_next * sigma(activation, z)  # the typo: σ(z) where σ'(z) belongs
+
+
+def grad_w(phi, a_prev):
+    """Eq. 3: ∇_{w^j} L = φ^j (a^{j-1})ᵀ."""
+    return np.outer(phi, a_prev)
+
+
+def grad_b(phi):
+    """Eq. 4: ∇_{b^j} L = φ^j."""
+    return phi

@@ -1,0 +1,48 @@
+"""Finite-difference estimates of chosen elements: the same in chunks, threads or one go."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from backprop_check.judge.checker import Checker
+from backprop_check.judge.elements import estimate_elements
+from backprop_check.numeric.targets import Target
+from backprop_check.report.data import ProgressEvent
+from backprop_check.spec.config import load_config
+
+from ..helpers import small_config
+
+
+def test_chunks_and_threads_give_the_values_of_one_call() -> None:
+    checker = Checker(load_config(small_config(batch_size=12)), max_memory=2**14)
+    target = Target(1, "W")
+    elements = np.arange(24)[::-1]  # any order, and the engine's smallest chunks
+    events: list[ProgressEvent] = []
+    with ThreadPoolExecutor(2) as pool:
+        chunked = estimate_elements(
+            checker.engine, checker.method, target, elements, step=1e-5, pool=pool,
+            progress=events.append, label="∇W¹",
+        )  # fmt: skip
+    direct = (
+        checker.engine.loss_changes(target, 1e-5, elements).changes
+        - checker.engine.loss_changes(target, -1e-5, elements).changes
+    ) / 2e-5
+    np.testing.assert_allclose(chunked.values, direct, rtol=0, atol=1e-12)
+    assert chunked.error is None
+    assert events[0].completed == 0
+    assert events[-1] == ProgressEvent(label="∇W¹", completed=24, total=24)
+    # The analytic gradient, element by element in the same order.
+    np.testing.assert_allclose(
+        chunked.values, checker.analytic(target).reshape(-1)[elements], rtol=1e-6
+    )
+
+
+def test_no_elements_is_an_empty_estimate() -> None:
+    checker = Checker(load_config(small_config()))
+    with ThreadPoolExecutor(1) as pool:
+        empty = estimate_elements(
+            checker.engine, checker.method, Target(1, "b"), np.arange(0), step=1e-5, pool=pool
+        )
+    assert (empty.values.size, empty.kinks.size, empty.error) == (0, 0, None)
