@@ -30,7 +30,7 @@ from backprop_check.core.activations import ACTIVATIONS
 from backprop_check.core.backprop import SPECIAL_CASES, SpecialCase
 from backprop_check.core.losses import LOSSES
 
-from .helpers import small_config
+from .helpers import assert_no_slower_than_a_check, small_config
 
 METHODS = ("central", "forward", "complex-step", "richardson")
 # The methods that subtract two losses, so have a round-off floor (complex-step has none).
@@ -624,7 +624,8 @@ def test_batches_of_1_and_1000_pass_quickly(batch_size: int, method: str) -> Non
     assert report.passed, report.diagnosis
     assert report.batch_size == batch_size
     assert report.layers[0].checks[0].comparison.shape == (batch_size, 6)
-    assert elapsed < 3.0, f"batch {batch_size} took {elapsed:.2f} s"  # measured: ~0.03 s
+    # Measured: ~0.03 s; compared with a baseline measured now, so a loaded machine passes.
+    assert_no_slower_than_a_check(elapsed, f"batch {batch_size}")
 
 
 @pytest.mark.parametrize("batch_size", [1, 1000])
