@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "KeyPath",
+    "NotARegularFileError",
     "Option",
     "file_problem",
     "format_key_path",
@@ -147,13 +148,27 @@ def quote_input(text: str, limit: int = _QUOTED) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class NotARegularFileError(OSError):
+    """A path that names a pipe, a device or a socket: reading it could block or never end.
+
+    ``kind`` says what it is ("a named pipe (FIFO)").
+    """
+
+    def __init__(self, path: str, kind: str) -> None:
+        super().__init__(f"{path} is {kind}")
+        self.kind = kind
+
+
 def file_problem(error: OSError, *, doing: str = "read") -> str:
     """What an OS error says about a file, as words to follow its name: 'not found',
-    'is a directory', 'cannot be read (permission denied)'."""
+    'is a directory', 'is a named pipe (FIFO), not a regular file',
+    'cannot be read (permission denied)'."""
     if isinstance(error, FileNotFoundError):
         return "not found"
     if isinstance(error, IsADirectoryError):
         return "is a directory"
+    if isinstance(error, NotARegularFileError):
+        return f"is {error.kind}, not a regular file"
     if error.strerror:
         # "Permission denied" reads as part of our sentence: "(permission denied)".
         reason = error.strerror[:1].lower() + error.strerror[1:]

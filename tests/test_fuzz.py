@@ -370,6 +370,10 @@ def assert_loads_or_refuses(path: Path) -> None:
 @example(data=b"seed: &a [*a]\n")  # an anchor inside itself: RecursionError
 @example(data=b"[" * 3000)  # nesting: RecursionError in PyYAML's composer
 @example(data=b"seed: " + b"1" * 5000)  # int('1' * 5000) exceeds Python's digit limit
+@example(data=b"? [&a [lol, lol, lol], [*a, *a, *a], [[*a, *a], [*a, *a]]]\n: 1\n")  # key alias
+@example(data=b"a: &b {k: 1}\nc: {<<: [*b, *b], k: 2}\n")  # merges with an override
+@example(data=b"x: [" * 40 + b"\n")  # nesting refused on the text, before the parser
+@example(data=b"seed: 1e400\n")  # beyond the largest float
 def test_any_bytes_load_or_are_refused_cleanly(folder: Path, data: bytes) -> None:
     path = folder / "bytes.yaml"
     path.write_bytes(data)
