@@ -133,18 +133,19 @@ height,kind,weight
 
 def csv_config(
     tmp_path: Path,
-    text: str | bytes,
+    text: str | bytes | None,
     *,
     units: int = 3,
     loss: str = "categorical_crossentropy",
     **data,
 ) -> Path:
-    """A config reading ``text`` as data/table.csv: 2 inputs → 4 tanh → ``units`` outputs."""
+    """A config reading ``text`` as data/table.csv (None: the file is there already):
+    2 inputs → 4 tanh → ``units`` outputs."""
     (tmp_path / "data").mkdir(exist_ok=True)
     table = tmp_path / "data" / "table.csv"
     if isinstance(text, bytes):
         table.write_bytes(text)
-    else:
+    elif text is not None:
         table.write_text(text, encoding="utf-8")
     output = {"mse": "linear", "binary_crossentropy": "sigmoid"}.get(loss, "softmax")
     config = {
@@ -229,3 +230,21 @@ def assert_no_slower_than_a_check(seconds: float, what: str) -> None:
 def examples(*, ci: int, long: int = 20_000) -> int:
     """How many examples a property tries under the current hypothesis profile."""
     return ci if HYPOTHESIS_PROFILE == "ci" else long
+
+
+@contextlib.contextmanager
+def bytes_read() -> Iterator[list[int]]:
+    """How many bytes this process reads inside the block (Linux's /proc/self/io rchar), in a
+    one-element list filled in at the end; the test is skipped where that count is missing."""
+    io_file = Path("/proc/self/io")
+    if not io_file.exists():
+        pytest.skip("needs /proc/self/io to count the bytes read")
+
+    def rchar() -> int:
+        fields = dict(line.split(": ") for line in io_file.read_text().splitlines())
+        return int(fields["rchar"])
+
+    count: list[int] = []
+    before = rchar()
+    yield count
+    count.append(rchar() - before)

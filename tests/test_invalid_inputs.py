@@ -325,3 +325,54 @@ def test_an_oversized_config_is_refused_before_it_is_parsed(tmp_path: Path) -> N
     assert path.stat().st_size > 20_000_000
     result, seconds = run_cli("run", str(path))
     assert_refused(path, whole_file(r"MiB|MB|too (large|big)"), result, seconds)
+
+
+# ----------------------------------------------------------------------------- quoting
+
+
+_Q = "Q" * 100_000
+_NET = "input_size: 2\nlayers:\n  - {units: 1, activation: linear}\nloss: mse\n"
+_CSV_NET = "input_size: 1\nlayers:\n  - {units: 1, activation: linear}\nloss: mse\n"
+# A config (and, where given, the CSV it reads), each quoting a 100,000-character run of Q.
+HOSTILE = {
+    "unknown key": (_NET + f"{_Q}: 1\n", None),
+    "string value": (_NET.replace("loss: mse", f"loss: {_Q}"), None),
+    "activation": (_NET.replace("activation: linear", f"activation: {_Q}"), None),
+    "units": (_NET.replace("units: 1", f"units: {_Q}"), None),
+    "scalar tag": (_NET + f"seed: !{_Q} 1\n", None),
+    "mapping tag": (_NET + f"check: !{_Q} {{}}\n", None),
+    "undefined alias": (_NET + f"seed: *{_Q}\n", None),
+    "integer key": (_NET + f"{'9' * 4000}: 1\n", None),
+    "long keys deep": (_NET + "".join(f"{'  ' * i}{_Q[:5000]}{i}:\n" for i in range(40)), None),
+    "function": (_NET + f"activations:\n  s: {{f: '{_Q[:990]}(x)', df: '1'}}\n", None),
+    "name": (_NET + f"activations:\n  s: {{f: 'x + {_Q[:990]}', df: '1'}}\n", None),
+    "data path": (_NET + f"data: {{path: {_Q}.csv, target: y}}\n", None),
+    "cell": (_CSV_NET + "data: {path: t.csv, target: y}\n", f"a,y\n1,2\n{_Q},3\n"),
+    "header": (_CSV_NET + "data: {path: t.csv, target: z}\n", f"a,{_Q}\n1,2\n"),
+    "many columns": (_CSV_NET + "data: {path: t.csv, target: z}\n", ",".join(_Q[:50_000]) + "\n"),
+    "class": (
+        _CSV_NET.replace("mse", "bce").replace("linear", "sigmoid")
+        + f"data: {{path: t.csv, target: y, classes: [a, {_Q}]}}\n",
+        "x,y\n1,a\n2,b\n",
+    ),
+    "labels": (
+        _CSV_NET.replace("mse", "cce").replace("linear", "softmax").replace("units: 1", "units: 2")
+        + "data: {path: t.csv, target: y}\n",
+        "x,y\n" + "".join(f"1,{_Q[:1000]}{i}\n" for i in range(20)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_no_message_quotes_more_than_200_characters_of_the_input(tmp_path: Path, name: str) -> None:
+    config, table = HOSTILE[name]
+    path = tmp_path / "config.yaml"
+    path.write_text(config, encoding="utf-8")
+    if table is not None:
+        (tmp_path / "t.csv").write_text(table, encoding="utf-8")
+    result, _ = run_cli("run", str(path))
+    assert not crash(result), crash(result)
+    assert result.exit_code == 2, result.output[:1000]
+    longest = max((len(run) for run in re.findall(r"Q+|9+", result.stderr)), default=0)
+    assert longest <= 200, result.stderr[:1000]
+    assert len(result.stderr) < 1000, result.stderr[:1000]

@@ -84,7 +84,7 @@ def _validate(document: Document, *, folder: Path) -> Config:
     dataset = None
     if "data" in top:
         sizes = [input_size, *(layer.units for layer in layers)]
-        dataset = validate_data(top["data"], folder, sizes, loss)
+        dataset = validate_data(top["data"], folder, sizes, loss, batch_size=batch_size)
         batch_size = _batch_rows(top, dataset.x.shape[0], dataset.path.name, batch_size)
     return Config(
         input_size=input_size,

@@ -2,7 +2,8 @@
 
 An ``.npz`` holds ``x`` (samples × inputs) and ``y`` (samples × outputs), and may hold the
 parameters ``W1``…``WJ``, ``b1``…``bJ`` too: exactly what ``--save-arrays`` writes, so a saved run
-can be checked again as it was. A ``.csv`` is read by :mod:`.tables`.
+can be checked again as it was; :mod:`.archives` reads it. A ``.csv`` is read by :mod:`.tables`
+and its labels made by :mod:`.labels`.
 
 :meth:`Dataset.prepared` then standardizes the features and shuffles the rows (classes taking
 turns), before the config takes the first rows as the batch.
@@ -14,18 +15,18 @@ to blame; the config reader adds the config's file, line and column.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError, file_problem
-from .tables import csv_targets, find_target, keep_classes, read_csv, show
+from ..errors import DataError, quote_input
+from .archives import Shape, read_npz
+from .labels import csv_targets, find_target, keep_classes
+from .tables import read_csv, show
 
-__all__ = ["Dataset", "file_sha256", "read_npz", "shuffled_order", "standardized"]
+__all__ = ["Dataset", "npz_shapes", "shuffled_order", "standardized"]
 
 Array = np.ndarray
 
@@ -36,6 +37,7 @@ class Dataset:
 
     ``classes`` names the labels behind ``y`` for a CSV read with a classification loss: the
     columns of the one-hot ``y`` for categorical cross-entropy, the labels 0 and 1 for binary.
+    ``sha256`` is the hash of the bytes read: the whole file, or the beginning of a large CSV.
     """
 
     path: Path
@@ -47,14 +49,13 @@ class Dataset:
     classes: tuple[str, ...] = ()
 
     @classmethod
-    def from_arrays(
-        cls, path: Path, arrays: Mapping[str, Array], sizes: Sequence[int], sha256: str
-    ) -> Dataset:
-        """x, y and (all or none of) W1…WJ, b1…bJ from an .npz's arrays.
+    def from_npz(cls, path: Path, sizes: Sequence[int]) -> Dataset:
+        """x, y and (all or none of) W1…WJ, b1…bJ from an .npz archive.
 
         ``sizes`` is [input_size, units of layer 1, …, units of layer J].
         """
-        return _npz_dataset(path, arrays, sizes, sha256)
+        arrays, sha256 = read_npz(path, npz_shapes(sizes))
+        return _npz_dataset(path, arrays, len(sizes) - 1, sha256)
 
     @classmethod
     def from_csv(
@@ -65,12 +66,29 @@ class Dataset:
         classes: Sequence[str] | None,
         loss: str,
         sizes: Sequence[int],
+        rows: int | None = None,
+        every_row_for: str = "",
     ) -> Dataset:
         """x from every column but ``target``, y from ``target`` by the loss (:func:`csv_targets`).
 
-        ``classes``, when given, keeps only the rows whose target is one of them.
+        ``classes``, when given, keeps only the rows whose target is one of them. ``rows`` is how
+        many (kept) rows the batch takes, all that a large file is read for; None when every row
+        is needed, which ``every_row_for`` says why (" for standardize").
         """
-        return _csv_dataset(path, target, classes, loss, sizes)
+        table = read_csv(
+            path, stop_after=rows, target=target, classes=classes, every_row_for=every_row_for
+        )
+        features = find_target(table, target)
+        if len(features) != sizes[0]:
+            raise DataError(
+                f"{table.name} has {len(features)} feature columns ({show(features)}: every "
+                f"column but the target '{quote_input(target)}') but input_size is {sizes[0]}."
+            )
+        if classes is not None:
+            table = keep_classes(table, target, classes)
+        x = np.column_stack([table.floats(name) for name in features])
+        y, names = csv_targets(table, target, loss, sizes[-1], classes)
+        return cls(path=path, x=x, y=y, sha256=table.sha256, classes=names)
 
     def prepared(self, *, standardize: bool = False, shuffle: int | None = None) -> Dataset:
         """Features standardized over all rows, then rows in the order seeded by ``shuffle``.
@@ -87,89 +105,41 @@ class Dataset:
         return dataclasses.replace(self, x=x, y=y)
 
 
-def _npz_dataset(
-    path: Path, arrays: Mapping[str, Array], sizes: Sequence[int], sha256: str
-) -> Dataset:
-    def array(name: str, shape: tuple[int | None, ...]) -> Array:
-        if name not in arrays:
-            raise DataError(f"{path.name} has no array '{name}'.")
-        return _checked_array(path.name, name, arrays[name], shape)
+def npz_shapes(sizes: Sequence[int]) -> dict[str, Shape]:
+    """The arrays an .npz may hold for a network of ``sizes``, and their shapes."""
+    shapes: dict[str, Shape] = {"x": (None, sizes[0]), "y": (None, sizes[-1])}
+    for j in range(1, len(sizes)):
+        shapes[f"W{j}"] = (sizes[j], sizes[j - 1])
+        shapes[f"b{j}"] = (sizes[j],)
+    return shapes
 
-    x = array("x", (None, sizes[0]))
-    y = array("y", (None, sizes[-1]))
+
+def _npz_dataset(path: Path, arrays: Mapping[str, Array], layers: int, sha256: str) -> Dataset:
+    name = quote_input(path.name)
+    for required in ("x", "y"):
+        if required not in arrays:
+            raise DataError(f"{name} has no array '{required}'.")
+    x, y = arrays["x"], arrays["y"]
     if x.shape[0] != y.shape[0] or x.shape[0] == 0:
         raise DataError(
-            f"{path.name}: x and y need the same, non-zero number of rows, found {x.shape[0]} "
+            f"{name}: x and y need the same, non-zero number of rows, found {x.shape[0]} "
             f"and {y.shape[0]}."
         )
-    layers = range(1, len(sizes))
-    names = [f"{kind}{j}" for j in layers for kind in ("W", "b")]
-    present = [name for name in names if name in arrays]
+    parameters = [f"{kind}{j}" for j in range(1, layers + 1) for kind in ("W", "b")]
+    present = [parameter for parameter in parameters if parameter in arrays]
     if not present:
         return Dataset(path=path, x=x, y=y, sha256=sha256)
-    if len(present) != len(names):
-        missing = ", ".join(name for name in names if name not in arrays)
-        raise DataError(f"{path.name} has some parameters but not {missing}: give all or none.")
+    if len(present) != len(parameters):
+        missing = ", ".join(parameter for parameter in parameters if parameter not in arrays)
+        raise DataError(f"{name} has some parameters but not {missing}: give all or none.")
     return Dataset(
         path=path,
         x=x,
         y=y,
-        weights=tuple(array(f"W{j}", (sizes[j], sizes[j - 1])) for j in layers),
-        biases=tuple(array(f"b{j}", (sizes[j],)) for j in layers),
+        weights=tuple(arrays[f"W{j}"] for j in range(1, layers + 1)),
+        biases=tuple(arrays[f"b{j}"] for j in range(1, layers + 1)),
         sha256=sha256,
     )
-
-
-def _csv_dataset(
-    path: Path, target: str, classes: Sequence[str] | None, loss: str, sizes: Sequence[int]
-) -> Dataset:
-    table = read_csv(path)
-    features = find_target(table, target)
-    if len(features) != sizes[0]:
-        raise DataError(
-            f"{table.name} has {len(features)} feature columns ({show(features)}: every column "
-            f"but the target '{target}') but input_size is {sizes[0]}."
-        )
-    if classes is not None:
-        table = keep_classes(table, target, classes)
-    x = np.column_stack([table.floats(name) for name in features])
-    y, names = csv_targets(table, target, loss, sizes[-1])
-    return Dataset(path=path, x=x, y=y, sha256=file_sha256(path), classes=names)
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def read_npz(path: Path) -> dict[str, Array]:
-    """The arrays of an .npz file."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except (FileNotFoundError, IsADirectoryError) as error:
-        raise DataError(f"data file {path} {file_problem(error)}.") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise DataError(f"data file {path} is not a readable .npz archive ({error}).") from None
-
-
-def _checked_array(file: str, name: str, found: Array, shape: tuple[int | None, ...]) -> Array:
-    """``found`` as float64 if it is finite numbers of ``shape`` (None: any number of rows)."""
-    if (
-        found.dtype.kind not in "iuf"
-        or found.ndim != len(shape)
-        or any(
-            want is not None and have != want for have, want in zip(found.shape, shape, strict=True)
-        )
-    ):
-        expected = " × ".join("samples" if extent is None else str(extent) for extent in shape)
-        raise DataError(
-            f"{file}: array '{name}' should be numbers of shape {expected}, "
-            f"found {found.dtype} of shape {' × '.join(map(str, found.shape)) or 'scalar'}."
-        )
-    found = found.astype(np.float64)
-    if not np.all(np.isfinite(found)):
-        raise DataError(f"{file}: array '{name}' holds NaN or infinity.")
-    return found
 
 
 # ----------------------------------------------------------------------------- preparing a batch

@@ -13,17 +13,20 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BackpropCheckError, DataError, KeyPath
-from .data import Dataset, file_sha256, read_npz
+from ..errors import BackpropCheckError, DataError, KeyPath, quote_input
+from .data import Dataset
 from .schema import DATA_KEYS, MAX_SEED, check_keys, describe, int_at_least, require_mapping
 
 __all__ = ["validate_data"]
 
 
-def validate_data(value: Any, folder: Path, sizes: Sequence[int], loss: str) -> Dataset:
+def validate_data(
+    value: Any, folder: Path, sizes: Sequence[int], loss: str, *, batch_size: int
+) -> Dataset:
     """The batch (and any parameters) from the file ``data.path`` names, relative to ``folder``.
 
-    ``sizes`` is [input_size, units of layer 1, …, units of layer J].
+    ``sizes`` is [input_size, units of layer 1, …, units of layer J]; ``batch_size`` the rows
+    the batch takes unless ``data.rows`` says otherwise.
     """
     spec = require_mapping(value, ("data",), "a mapping with path (and rows)")
     check_keys(spec, DATA_KEYS, ("data",))
@@ -32,7 +35,7 @@ def validate_data(value: Any, folder: Path, sizes: Sequence[int], loss: str) -> 
     if not is_csv and path.suffix.lower() != ".npz":
         raise BackpropCheckError(
             f"expected an .npz file with x and y, or a .csv file with a header row, "
-            f"found '{path.name}'.",
+            f"found '{quote_input(path.name)}'.",
             key_path=("data", "path"),
         )
     if "rows" in spec:
@@ -40,13 +43,14 @@ def validate_data(value: Any, folder: Path, sizes: Sequence[int], loss: str) -> 
     for name in ("target", "classes"):
         if name in spec and not is_csv:
             raise BackpropCheckError(
-                f"{name} is for CSV files; {path.name} is an .npz, whose y holds the labels.",
+                f"{name} is for CSV files; {quote_input(path.name)} is an .npz, whose y holds "
+                "the labels.",
                 key_path=("data", name),
                 at_key=True,
             )
     if is_csv and "target" not in spec:
         raise BackpropCheckError(
-            f"missing 'target': the column of {path.name} that holds the labels.",
+            f"missing 'target': the column of {quote_input(path.name)} that holds the labels.",
             key_path=("data",),
         )
     target = _text(spec["target"], ("data", "target"), "a column name") if is_csv else ""
@@ -59,11 +63,33 @@ def validate_data(value: Any, folder: Path, sizes: Sequence[int], loss: str) -> 
         )
     seed = _shuffle_seed(spec.get("shuffle", False))
     if is_csv:
-        dataset = Dataset.from_csv(path, target=target, classes=classes, loss=loss, sizes=sizes)
+        every_row_for = _needs_every_row(standardize, seed, loss, classes)
+        dataset = Dataset.from_csv(
+            path,
+            target=target,
+            classes=classes,
+            loss=loss,
+            sizes=sizes,
+            rows=None if every_row_for else spec.get("rows", batch_size),
+            every_row_for=every_row_for,
+        )
     else:
-        dataset = Dataset.from_arrays(path, read_npz(path), sizes, file_sha256(path))
-    _check_labels(dataset.y, loss, path.name)
+        dataset = Dataset.from_npz(path, sizes)
+    _check_labels(dataset.y, loss, quote_input(path.name))
     return dataset.prepared(standardize=standardize, shuffle=seed)
+
+
+def _needs_every_row(
+    standardize: bool, shuffle: int | None, loss: str, classes: list[str] | None
+) -> str:
+    """Why every row of a CSV is needed, if it is: words to end a sentence, else ''."""
+    if standardize:
+        return " for standardize (the mean and spread of every row)"
+    if shuffle is not None:
+        return " for shuffle (an order of every row)"
+    if loss in ("categorical_crossentropy", "binary_crossentropy") and classes is None:
+        return " to find the classes (list them in data.classes to read only the rows used)"
+    return ""
 
 
 def _file_name(spec: Any) -> str:
@@ -109,7 +135,9 @@ def _kept_classes(value: Any) -> list[str]:
     labels = [_text(item, ("data", "classes", i), "a label") for i, item in enumerate(value)]
     for index, label in enumerate(labels):
         if labels.index(label) != index:
-            raise BackpropCheckError(f"lists '{label}' twice.", key_path=("data", "classes", index))
+            raise BackpropCheckError(
+                f"lists '{quote_input(label)}' twice.", key_path=("data", "classes", index)
+            )
     return labels
 
 

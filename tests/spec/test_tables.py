@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from backprop_check import check, load_config
 from backprop_check.judge.checker import build_problem
 
-from ..helpers import ANIMALS, ROOT, config_error, csv_config
+from ..helpers import ANIMALS, ROOT, bytes_read, config_error, csv_config
 
 IRIS = ROOT / "configs" / "data" / "iris.csv"
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -234,3 +236,75 @@ def test_the_cli_prints_csv_errors_as_one_paragraph(tmp_path: Path, runner) -> N
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "table.csv is not UTF-8 text (byte 0xff on line 2)" in result.output
+
+
+# --- large files: read only as far as the batch needs
+
+LARGE = 300 * 2**20
+
+
+def _large_csv(tmp_path: Path, text: str, size: int = LARGE) -> Path:
+    """``text`` followed by NUL bytes up to ``size``: a sparse file, and a binary one if anything
+    after ``text`` were parsed."""
+    path = tmp_path / "data" / "table.csv"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    os.truncate(path, size)
+    return path
+
+
+def test_a_300_mb_csv_is_read_only_as_far_as_its_rows_used(tmp_path: Path) -> None:
+    head = "a,kind,b\n" + "".join(f"{i},{i / 10},{-i}\n" for i in range(8))
+    _large_csv(tmp_path, head)
+    config_path = csv_config(tmp_path, None, units=1, loss="mse")
+    with bytes_read() as count:
+        config = load_config(config_path)
+    assert count[0] < 2**20, f"read {count[0]:,} bytes of a {LARGE:,}-byte file"
+    assert config.batch_size == 8
+    np.testing.assert_array_equal(config.data.x[:, 0], range(8))
+    # What identifies the data is what was read: the header and the rows used.
+    assert config.data.sha256 == hashlib.sha256(head.encode()).hexdigest()
+    assert check(config).passed
+
+
+def test_a_large_csv_counts_only_the_rows_of_the_classes_kept(tmp_path: Path) -> None:
+    rows = "".join(f"{i},{'abc'[i % 3]},{i}\n" for i in range(30))
+    _large_csv(tmp_path, "a,kind,b\n" + rows)
+    config = load_config(csv_config(tmp_path, None, units=2, classes=["c", "a"], rows=4))
+    assert config.data.classes == ("a", "c")
+    np.testing.assert_array_equal(config.data.x[:, 0], [0, 2, 3, 5])
+    np.testing.assert_array_equal(config.data.y.argmax(axis=1), [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize(
+    ("options", "why"),
+    [
+        ({"standardize": True, "units": 1, "loss": "mse"}, "for standardize"),
+        ({"shuffle": True, "units": 1, "loss": "mse"}, "for shuffle"),
+        ({}, "to find the classes (list them in data.classes"),
+    ],
+)
+def test_a_large_csv_that_is_needed_whole_is_refused_unread(
+    tmp_path: Path, options: dict, why: str
+) -> None:
+    _large_csv(tmp_path, "a,kind,b\n1,x,2\n")
+    with bytes_read() as count:
+        error = config_error(csv_config(tmp_path, None, **options))
+    assert count[0] < 2**20
+    assert error.key == "data.path"
+    assert error.message.startswith(
+        "table.csv is 300.0 MiB; bpcheck reads a CSV whole only up to 16 MiB, and every row is "
+        f"needed {why}"
+    )
+
+
+def test_reading_a_large_csv_stops_at_16_mib(tmp_path: Path) -> None:
+    # One line of 17 MiB: the reader stops at 16 MiB, before the line is parsed.
+    _large_csv(tmp_path, "a,kind,b\n1,x," + "9" * (17 * 2**20) + "\n", size=18 * 2**20)
+    with bytes_read() as count:
+        error = config_error(csv_config(tmp_path, None, units=1, loss="mse"))
+    assert count[0] < 17 * 2**20
+    assert error.message == (
+        "table.csv: the rows the batch needs are not within its first 16 MiB, the most of a CSV "
+        "bpcheck reads."
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...errors import quote_input
 from .functions import (
     BINARY_OPERATORS,
     COMPARISONS,
@@ -88,7 +89,8 @@ def compile_expression(text: str, *, variables: Sequence[str]) -> Expression:
     _check_variable_names(names)
     if not isinstance(text, str):
         raise ExpressionError(
-            f"expected a formula as text, found {text!r}; quote it.", fragment=repr(text)
+            f"expected a formula as text, found {quote_input(repr(text))}; quote it.",
+            fragment=quote_input(repr(text)),
         )
     if len(text) > MAX_LENGTH:
         # Refused before parsing: the parser's time and memory grow with the text.
@@ -103,7 +105,8 @@ def compile_expression(text: str, *, variables: Sequence[str]) -> Expression:
         if 0xD800 <= ord(char) <= 0xDFFF:
             # A lone surrogate is not a character of any text: Python cannot even encode it.
             raise ExpressionError(
-                f"character {char!r} in {text!r} is not allowed; formulas are plain text.",
+                f"character {char!r} in {quote_input(text)!r} is not allowed; formulas are plain "
+                "text.",
                 fragment=repr(char),
             )
     compiler = _Compiler(text, names)
@@ -250,7 +253,7 @@ class _Compiler(FormulaText):
         fragment, start = self.segment(node)
         if node.id in FUNCTIONS:
             raise self.error(
-                f"function '{node.id}'{self.where(fragment)} must be called, "
+                f"function '{fragment}'{self.where(fragment)} must be called, "
                 f"as in {FUNCTIONS[node.id].signature}.",
                 fragment,
                 start,
@@ -262,7 +265,7 @@ class _Compiler(FormulaText):
         )
         hint = _did_you_mean(node.id, [*self.variables, *CONSTANTS, *FUNCTIONS])
         raise self.error(
-            f"unknown name '{node.id}'{self.where(fragment)}; this expression may use "
+            f"unknown name '{fragment}'{self.where(fragment)}; this expression may use "
             f"{variables} and the constants {', '.join(CONSTANTS)}.{hint}",
             fragment,
             start,
@@ -382,7 +385,7 @@ class _Compiler(FormulaText):
         if name not in FUNCTIONS:
             fragment, start = self.segment(node.func)
             raise self.error(
-                f"unknown function '{name}'{self.where(fragment)}; allowed: "
+                f"unknown function '{fragment}'{self.where(fragment)}; allowed: "
                 f"{', '.join(sorted(FUNCTIONS))}.{_did_you_mean(name, sorted(FUNCTIONS))}",
                 fragment,
                 start,

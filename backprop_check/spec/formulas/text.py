@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import warnings
 
+from ...errors import quote_input
+
 __all__ = ["MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_NODES", "ExpressionError", "FormulaText"]
 
 MAX_LENGTH = 1000
@@ -54,9 +56,13 @@ class FormulaText:
         body = self.body
         return body if len(body) <= _SHORT else body[: _SHORT - 1] + "…"
 
+    def quote(self, fragment: str) -> str:
+        """A part of the text as a message quotes it: at most as long as :attr:`short`."""
+        return quote_input(fragment, _SHORT)
+
     def where(self, fragment: str) -> str:
         """`` in '<text>'`` unless the fragment is the whole text."""
-        return "" if fragment == self.body else f" in '{self.short}'"
+        return "" if fragment in (self.body, self.short) else f" in '{self.short}'"
 
     def error(self, message: str, fragment: str, start: int | None) -> ExpressionError:
         column = None if start is None else self.lead + start + 1
@@ -76,16 +82,17 @@ class FormulaText:
         return self.char(node.col_offset), self.char(node.end_col_offset or node.col_offset)
 
     def segment(self, node: ast.expr | ast.keyword) -> tuple[str, int]:
-        """The node's text as the user wrote it (line breaks as spaces), and its start."""
+        """The node's text as the user wrote it (line breaks as spaces, quoted short), and its
+        start."""
         start, end = self.span(node)
-        return self.body[start:end], start
+        return self.quote(self.body[start:end]), start
 
     def between(self, left: ast.expr, right: ast.expr) -> tuple[str, int]:
         """The operator written between two nodes (spaces and parentheses dropped)."""
         start, end = self.span(left)[1], self.span(right)[0]
         gap = self.body[start:end]
         operator = gap.strip(" ()")
-        return operator, start + gap.index(operator) if operator else start
+        return self.quote(operator), start + gap.index(operator) if operator else start
 
     def refuse(self, node: ast.expr | ast.keyword, what: str, advice: str = "") -> ExpressionError:
         fragment, start = self.segment(node)
@@ -154,7 +161,7 @@ class FormulaText:
             end = len(self.body)
             start = max(0, end - 10)
             place = "at the end"
-        fragment = self.body[start:end]
+        fragment = self.quote(self.body[start:end])
         return self.error(
             f"malformed expression '{self.short}': {reason} {place} ('{fragment}').",
             fragment,
