@@ -17,9 +17,9 @@ from ._version import __version__
 _EXPORTS = {
     "BackpropCheckError": "errors",
     "ConfigError": "errors",
-    "CheckOptions": "spec.config",
-    "Config": "spec.config",
-    "LayerSpec": "spec.config",
+    "CheckOptions": "spec.model",
+    "Config": "spec.model",
+    "LayerSpec": "spec.model",
     "load_config": "spec.config",
     "CheckReport": "report.data",
     "LayerReport": "report.data",
@@ -63,4 +63,5 @@ if TYPE_CHECKING:
     from .judge.checker import Checker, CheckInterrupted, assert_gradients_match, check
     from .report.data import CheckReport, LayerReport, QuantityCheck, RunResult
     from .report.saving import save_arrays
-    from .spec.config import CheckOptions, Config, LayerSpec, load_config
+    from .spec.config import load_config
+    from .spec.model import CheckOptions, Config, LayerSpec

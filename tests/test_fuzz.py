@@ -1,4 +1,4 @@
-"""Time-bounded fuzzing of everything a config file can contain.
+"""Fuzzing everything a config file can contain, each example bounded against hangs.
 
 Properties:
 
@@ -10,23 +10,15 @@ Properties:
   (one line), and a compiled formula evaluates on float64 arrays to an array of their shape,
   without raising or warning (NaN and infinity allowed).
 
-Profiles (environment variable HYPOTHESIS_PROFILE):
-
-- `ci` (the default): derandomized, 300 to 500 examples per property, the file in under 10 s;
-- `long`: random, 20,000 examples per property, for a local hunt (several minutes):
-  `HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py`.
-
-Each example has a 2 s hypothesis deadline, and a hard stop (see `hard_deadline`) turns a real
-hang into a failure instead of a stuck suite. No example database is written; a failure prints
-its `@reproduce_failure` blob.
+Profiles: see tests/conftest.py (`ci`, the default: 300 to 500 examples per property;
+`long`: 20,000). No example has a deadline; a hard stop (see `helpers.hard_deadline`) turns a
+real hang into a failure instead of a stuck suite.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import warnings
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,48 +33,34 @@ from backprop_check.core.activations import ACTIVATIONS
 from backprop_check.core.losses import LOSS_ALIASES, LOSSES
 from backprop_check.errors import BackpropCheckError, ConfigError
 from backprop_check.numeric.finite_differences import METHODS
-from backprop_check.spec.expressions import (
+from backprop_check.spec.formulas import (
     CONSTANTS,
     FUNCTIONS,
     Expression,
     ExpressionError,
     compile_expression,
 )
+from backprop_check.spec.schema import (
+    CHECK_KEYS,
+    DATA_KEYS,
+    DTYPES,
+    INIT_SCHEMES,
+    KINK_POLICIES,
+    LAYER_KEYS,
+    LOSS_FORMULA_KEYS,
+    TOP_LEVEL_KEYS,
+)
 
-from .helpers import CONFIGS, ROOT
-from .test_invalid_inputs import CORPUS, EXPECTED, NO_COMMENT, crash, hard_deadline
+from .helpers import CONFIGS, CORPUS, HANG_LIMIT, ROOT, crash, examples, hard_deadline
 
 pytest.importorskip("hypothesis", reason="the fuzz tests need hypothesis")
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-# ----------------------------------------------------------------------------- profiles
-
-# Settings objects, not registered profiles: profile names are global to hypothesis.
-_COMMON: dict[str, Any] = {
-    "deadline": timedelta(seconds=2),
-    "database": None,
-    "print_blob": True,
-    "suppress_health_check": [
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
-}
-PROFILES = {
-    "ci": settings(derandomize=True, **_COMMON),
-    "long": settings(derandomize=False, **_COMMON),
-}
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
-if PROFILE not in PROFILES:
-    raise pytest.UsageError(f"HYPOTHESIS_PROFILE={PROFILE!r}: expected 'ci' or 'long'.")
-# Seconds after which one example is stopped as a hang (the deadline only reports slow ones).
-HANG_LIMIT = 20.0
 
 
 def budget(ci: int, long: int = 20_000) -> settings:
-    """The profile's settings with this property's number of examples."""
-    return settings(PROFILES[PROFILE], max_examples=ci if PROFILE == "ci" else long)
+    """The profile's settings (tests/conftest.py) with this property's number of examples."""
+    return settings(max_examples=examples(ci=ci, long=long))
 
 
 @pytest.fixture(scope="module")
@@ -104,41 +82,8 @@ def mostly(valid: st.SearchStrategy[Any], other: st.SearchStrategy[Any], tenths:
 characters = st.one_of(st.characters(), st.integers(0xD800, 0xDFFF).map(chr))
 any_text = mostly(st.text(max_size=40), st.text(characters, max_size=40), 7)
 
-TOP_KEYS = [
-    "input_size",
-    "layers",
-    "loss",
-    "batch_size",
-    "seed",
-    "init",
-    "dtype",
-    "data",
-    "activations",
-    "losses",
-    "check",
-]
-INNER_KEYS = [
-    "units",
-    "activation",
-    "method",
-    "eps",
-    "rtol",
-    "atol",
-    "sample",
-    "directions",
-    "kinks",
-    "path",
-    "rows",
-    "target",
-    "classes",
-    "standardize",
-    "shuffle",
-    "f",
-    "df",
-    "reduce",
-    "swish",
-    "huber",
-]
+TOP_KEYS = list(TOP_LEVEL_KEYS)
+INNER_KEYS = [*LAYER_KEYS, *CHECK_KEYS, *DATA_KEYS, *LOSS_FORMULA_KEYS, "swish", "huber"]
 MISSPELT_KEYS = ["layer", "unit", "activaton", "epsilon", "row", "dff", "lose", "", " ", "<<"]
 keys = st.one_of(st.sampled_from(TOP_KEYS + INNER_KEYS + MISSPELT_KEYS), any_text)
 
@@ -148,16 +93,10 @@ NAMES = sorted(
         *LOSSES,
         *LOSS_ALIASES,
         *METHODS,
-        "float64",
-        "float32",
+        *DTYPES,
+        *INIT_SCHEMES,
+        *KINK_POLICIES,
         "float16",
-        "auto",
-        "he",
-        "xavier",
-        "normal",
-        "report",
-        "fail",
-        "bracket",
         "sum",
         "mean",
         "swish",
@@ -382,7 +321,7 @@ YAML_BITS = [
 ]
 # Seeds for the byte fuzzing: the shipped configs and the bad-input corpus.
 SEED_FILES = [path.read_bytes() for path in CONFIGS] + [
-    (CORPUS / name).read_bytes() for name in sorted(EXPECTED) if name not in NO_COMMENT
+    path.read_bytes() for path in sorted(CORPUS.glob("*.yaml")) if path.is_file()
 ]
 config_bytes = st.one_of(
     st.binary(max_size=2000),
@@ -431,6 +370,10 @@ def assert_loads_or_refuses(path: Path) -> None:
 @example(data=b"seed: &a [*a]\n")  # an anchor inside itself: RecursionError
 @example(data=b"[" * 3000)  # nesting: RecursionError in PyYAML's composer
 @example(data=b"seed: " + b"1" * 5000)  # int('1' * 5000) exceeds Python's digit limit
+@example(data=b"? [&a [lol, lol, lol], [*a, *a, *a], [[*a, *a], [*a, *a]]]\n: 1\n")  # key alias
+@example(data=b"a: &b {k: 1}\nc: {<<: [*b, *b], k: 2}\n")  # merges with an override
+@example(data=b"x: [" * 40 + b"\n")  # nesting refused on the text, before the parser
+@example(data=b"seed: 1e400\n")  # beyond the largest float
 def test_any_bytes_load_or_are_refused_cleanly(folder: Path, data: bytes) -> None:
     path = folder / "bytes.yaml"
     path.write_bytes(data)

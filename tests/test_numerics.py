@@ -27,7 +27,7 @@ from backprop_check import check
 from backprop_check.core.activations import ACTIVATIONS
 from backprop_check.core.backprop import Steps
 
-from .helpers import derivative_of, run_with, small_config
+from .helpers import assert_no_slower_than_a_check, derivative_of, run_with, small_config
 from .helpers import failing as _failing
 
 METHODS = ("central", "forward", "complex-step", "richardson")
@@ -580,11 +580,6 @@ def test_bug_gradients_below_atol_do_not_pass_a_sign_flip_silently(
 @pytest.mark.parametrize("batch_size", [1, 1000])
 @pytest.mark.parametrize("method", METHODS)
 def test_batches_of_1_and_1000_pass_quickly(batch_size: int, method: str) -> None:
-    # Against a baseline of batch 8 measured here, so a loaded machine slows both alike: the
-    # work grows at most linearly with the batch (1000 / 8 = 125), measured ~10× here.
-    started = time.perf_counter()
-    check(small_config(), batch_size=8, method=method)
-    baseline = time.perf_counter() - started
     started = time.perf_counter()
     report = check(small_config(), batch_size=batch_size, method=method)
     elapsed = time.perf_counter() - started
@@ -592,9 +587,8 @@ def test_batches_of_1_and_1000_pass_quickly(batch_size: int, method: str) -> Non
     assert report.passed, report.diagnosis
     assert report.batch_size == batch_size
     assert report.layers[0].checks[0].comparison.shape == (batch_size, 6)
-    assert elapsed < 250 * baseline, (
-        f"batch {batch_size}: {elapsed:.2f} s, batch 8 {baseline:.2f} s"
-    )
+    # Measured: ~0.03 s; compared with a baseline measured now, so a loaded machine passes.
+    assert_no_slower_than_a_check(elapsed, f"batch {batch_size}")
 
 
 @pytest.mark.parametrize("batch_size", [1, 1000])

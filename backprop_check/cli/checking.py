@@ -22,18 +22,29 @@ def build_checker(
     jobs: int | None = None,
 ) -> Checker:
     """The config at ``config`` with the command line's overrides, ready to check."""
+    from ..errors import BackpropCheckError
     from ..judge.checker import DEFAULT_JOBS, Checker
     from ..judge.hooks import load_user_code
     from ..numeric.engine import DEFAULT_MAX_MEMORY
     from ..spec.config import load_config
 
     user_code = load_user_code(impl) if impl is not None else None
+    loaded = load_config(config)
+    try:
+        configured = loaded.with_overrides(**overrides)  # type: ignore[arg-type]
+    except BackpropCheckError as error:
+        raise error.with_option_names(flag_name) from None
     return Checker(
-        load_config(config).with_overrides(**overrides),  # type: ignore[arg-type]
+        configured,
         max_memory=max_memory or DEFAULT_MAX_MEMORY,
         jobs=jobs or DEFAULT_JOBS,
         user_code=user_code,
     )
+
+
+def flag_name(key: str) -> str:
+    """The command-line flag of the library's option ``key`` (batch_size → --batch-size)."""
+    return "--" + key.replace("_", "-")
 
 
 def inputs_of(checker: Checker) -> list[Path]:

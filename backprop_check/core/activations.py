@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from ..spec.expressions import Expression
-
-__all__ = ["ACTIVATIONS", "Activation", "formula_activation", "get_activation", "sigmoid"]
+__all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid"]
 
 Array = np.ndarray
 
@@ -204,15 +200,3 @@ ACTIVATIONS: dict[str, Activation] = {
 def get_activation(name: str) -> Activation:
     """The registered activation called ``name`` (KeyError if there is none)."""
     return ACTIVATIONS[name]
-
-
-def formula_activation(name: str, value: Expression, derivative: Expression) -> Activation:
-    """An activation written as formulas in x (a config's ``activations:`` section)."""
-    return Activation(
-        name=name,
-        value=lambda z: value(x=z),
-        derivative=lambda z: derivative(x=z),
-        formula=value.text,
-        derivative_formula=derivative.text,
-        complex_safe=value.complex_safe and derivative.complex_safe,
-    )

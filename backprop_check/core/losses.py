@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 
 from .activations import Activation
-
-if TYPE_CHECKING:
-    from ..spec.expressions import Expression
 
 __all__ = [
     "LOSSES",
@@ -23,7 +20,6 @@ __all__ = [
     "Loss",
     "NetworkOutput",
     "canonical_loss_name",
-    "formula_loss",
     "get_loss",
 ]
 
@@ -186,17 +182,3 @@ def get_loss(name: str) -> Loss:
     if canonical is None:
         raise KeyError(name)
     return LOSSES[canonical]
-
-
-def formula_loss(name: str, value: Expression, gradient: Expression, reduce: str) -> Loss:
-    """A loss written as formulas in yhat and y, per output element, summed or averaged over
-    the output units (a config's ``losses:`` section)."""
-    combine = np.sum if reduce == "sum" else np.mean
-    return Loss(
-        name=name,
-        value=lambda output, y: combine(value(yhat=output.a, y=y), axis=-1),
-        gradient=lambda a, y: gradient(yhat=a, y=y) / (1 if reduce == "sum" else a.shape[-1]),
-        formula=f"L = {reduce} over outputs of {value.text}",
-        gradient_formula=f"∇_a L = {gradient.text}" + ("" if reduce == "sum" else " / n"),
-        complex_safe=value.complex_safe and gradient.complex_safe,
-    )

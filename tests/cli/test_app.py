@@ -7,8 +7,7 @@ from click.testing import CliRunner
 
 from backprop_check import __version__
 from backprop_check.cli import Status, main
-from backprop_check.numeric.finite_differences import METHODS
-from backprop_check.spec.config import DTYPES, KINK_POLICIES
+from backprop_check.numeric.finite_differences import DTYPES, KINK_POLICIES, METHODS
 
 from ..helpers import ROOT
 

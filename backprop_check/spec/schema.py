@@ -1,0 +1,157 @@
+"""What a config may hold: the key tables, and the checks every value goes through.
+
+Each check raises a :class:`~backprop_check.errors.BackpropCheckError` carrying the key path
+to blame; the config reader adds the file, line and column (see :mod:`.config`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import BackpropCheckError, KeyPath, quote_input
+from ..numeric.finite_differences import DTYPES as _DTYPE_TABLE
+from ..numeric.finite_differences import KINK_POLICIES as _KINK_POLICY_TABLE
+from ..numeric.finite_differences import METHODS
+
+__all__ = [
+    "CHECK_KEYS",
+    "DATA_KEYS",
+    "DEFAULT_BATCH_SIZE",
+    "DTYPES",
+    "FORMULA_KEYS",
+    "INIT_SCHEMES",
+    "KINK_POLICIES",
+    "LAYER_KEYS",
+    "LOSS_FORMULA_KEYS",
+    "MAX_SEED",
+    "MAX_SIZE",
+    "REQUIRED_KEYS",
+    "TOP_LEVEL_KEYS",
+    "check_keys",
+    "choice",
+    "describe",
+    "did_you_mean",
+    "int_at_least",
+    "positive_float",
+    "require_mapping",
+    "validate_method",
+]
+
+INIT_SCHEMES = ("auto", "he", "xavier", "normal")
+# The numeric tables are the truth; spec validates against their names.
+DTYPES = tuple(_DTYPE_TABLE)
+KINK_POLICIES = tuple(_KINK_POLICY_TABLE)
+DEFAULT_BATCH_SIZE = 8
+# Sizes beyond these are typos, not networks: refused before anything is estimated or allocated.
+MAX_SIZE = 10_000_000
+MAX_SEED = 2**63 - 1
+
+TOP_LEVEL_KEYS = (
+    "input_size",
+    "layers",
+    "loss",
+    "batch_size",
+    "seed",
+    "init",
+    "dtype",
+    "data",
+    "activations",
+    "losses",
+    "check",
+)
+REQUIRED_KEYS = ("input_size", "layers", "loss")
+FORMULA_KEYS = ("f", "df")
+LOSS_FORMULA_KEYS = ("f", "df", "reduce")
+DATA_KEYS = ("path", "rows", "target", "classes", "standardize", "shuffle")
+LAYER_KEYS = ("units", "activation")
+CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions", "kinks")
+
+
+def describe(value: Any) -> str:
+    """``value`` as a message shows what was found: its repr, shortened; a kind for containers."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return f"an integer of {len(str(abs(value)))} digits"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(quote_input(value))
+    return repr(value)
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest of ``choices``, or ''."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def check_keys(mapping: Mapping[str, Any], allowed: Sequence[str], path: KeyPath) -> None:
+    """Every key of ``mapping`` is one of ``allowed``; an unknown one is named, with a hint."""
+    for key in mapping:
+        if key not in allowed:
+            raise BackpropCheckError(
+                f"unknown key '{quote_input(key)}'.{did_you_mean(key, allowed)} "
+                f"Allowed here: {', '.join(allowed)}.",
+                key_path=(*path, key),
+                at_key=True,
+            )
+
+
+def require_mapping(value: Any, path: KeyPath, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise BackpropCheckError(f"expected {what}, found {describe(value)}.", key_path=path)
+    return value
+
+
+def int_at_least(value: Any, minimum: int, path: KeyPath, *, maximum: int = MAX_SIZE) -> int:
+    """A whole number in [minimum, maximum] (booleans and floats refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise BackpropCheckError(
+            f"expected a whole number ≥ {minimum}, found {describe(value)}.", key_path=path
+        )
+    if value > maximum:
+        raise BackpropCheckError(
+            f"expected a whole number ≤ {maximum:,}, found {describe(value)} (a typo?).",
+            key_path=path,
+        )
+    return value
+
+
+def positive_float(value: Any, path: KeyPath, *, step: bool = False) -> float:
+    """A finite float, in (0, 1) for a ``step``, else ≥ 0. Numeric strings count."""
+    expected = "a finite number > 0 and < 1" if step else "a finite number ≥ 0"
+    number: float | None = None
+    try:
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if is_number or isinstance(value, str):
+            number = float(value)
+    except (ValueError, OverflowError):
+        number = None
+    # A step of 1 or more is no longer a derivative estimate for inputs and weights of order 1.
+    if number is None or not math.isfinite(number) or number < 0 or (step and not 0 < number < 1):
+        raise BackpropCheckError(f"expected {expected}, found {describe(value)}.", key_path=path)
+    return number
+
+
+def choice(value: Any, choices: Sequence[str], path: KeyPath, what: str) -> str:
+    """One of ``choices``; anything else is named, with the choices and a hint."""
+    if not isinstance(value, str) or value not in choices:
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        raise BackpropCheckError(
+            f"unknown {what} {describe(value)}. Expected one of: {', '.join(choices)}.{hint}",
+            key_path=path,
+        )
+    return value
+
+
+def validate_method(value: Any, path: KeyPath) -> str:
+    """A finite-difference method's name."""
+    return choice(value, list(METHODS), path, "method")
