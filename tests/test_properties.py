@@ -253,10 +253,6 @@ def test_a_corrupted_sigma_prime_fails_first_at_its_layer(
     strong = np.flatnonzero(_visible(reference, phi, r))
     _exclude_unless(prop, strong.size > 0, "φ of the layer below the noise floor")
     visible = strong
-    # Replacing σ' makes Eq. 1 general (∇_a L ∘ σ'), which loses digits at an output within
-    # 1e-12 of 0 or 1: issue 11 (i), fixed on branch spike11; drop this exclusion once merged.
-    saturated = any("next to log 0" in w for w in check(config).warnings)
-    _exclude_unless(prop, not saturated, "an output next to log 0 (issue 11 i)")
     if _on_kinks(reference, Target(j, "phi"), strong).any():
         _tally(prop, "note: with φ elements on ReLU kinks, judged one-sidedly")
 

@@ -74,9 +74,18 @@ def sigmoid(z: Array) -> Array:
     return out
 
 
+def _mirrored(z: Array) -> Array:
+    """z with its real part made ≥ 0 by z → −z: even functions such as σ' and tanh' take the same
+    value there, and e^(−z) can neither overflow nor be rounded against 1."""
+    return np.where(z.real >= 0, z, -z)
+
+
 def _sigmoid_derivative(z: Array) -> Array:
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    """σ'(z) = σ(z) ∘ (1 − σ(z)) = e^(−|z|) / (1 + e^(−|z|))²"""
+    # σ(z)(1 − σ(z)) computed as written rounds 1 − σ(z) to 0 beyond z ≈ 37 (float64), ≈ 17
+    # (float32), where σ' is still e^(−z): a saturated unit would report no slope at all.
+    decay = np.exp(-_mirrored(z))
+    return decay / (1.0 + decay) ** 2
 
 
 def _log_sigmoid(z: Array) -> Array:
@@ -94,8 +103,10 @@ def _log_one_minus_sigmoid(z: Array) -> Array:
 
 
 def _tanh_derivative(z: Array) -> Array:
-    t = np.tanh(z)
-    return 1.0 - t * t
+    """tanh'(z) = 1 − tanh(z)² = 4 e^(−2|z|) / (1 + e^(−2|z|))²"""
+    # 1 − tanh(z)² rounds to 0 beyond |z| ≈ 19 (float64), ≈ 9 (float32); this form does not.
+    decay = np.exp(-2.0 * _mirrored(z))
+    return 4.0 * decay / (1.0 + decay) ** 2
 
 
 def _shifted(z: Array) -> Array:

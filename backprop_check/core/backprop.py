@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activations import get_activation, sigmoid
 from .network import Network, Trace
 
 __all__ = [
     "BUILT_IN",
+    "LOGIT_FORMS",
     "SPECIAL_CASES",
     "Gradients",
     "SpecialCase",
@@ -39,7 +41,12 @@ def phi_output(grad_a: Array, dsigma: Array) -> Array:
 
 def phi_output_softmax(grad_a: Array, a: Array) -> Array:
     """φ^J = a^J ∘ (∇_{a^J} L − a^J · ∇_{a^J} L)   (Eq. 1 through the softmax Jacobian)"""
-    return a * (grad_a - np.sum(a * grad_a, axis=-1, keepdims=True))
+    # Σ_i a_i = 1, so g may be measured from any g_t. Measured from the largest output's, that
+    # output's own φ_t = −a_t Σ_{i≠t} a_i (g_i − g_t) is a sum of small terms; written as
+    # a_t (g_t − a·g) it would be a difference of two nearly equal ones when a_t is near 1.
+    top = np.argmax(a, axis=-1)[..., None]
+    shifted = grad_a - np.take_along_axis(grad_a, top, axis=-1)
+    return a * (shifted - np.sum(a * shifted, axis=-1, keepdims=True))
 
 
 def phi_hidden(w_next: Array, phi_next: Array, dsigma: Array) -> Array:
@@ -64,13 +71,67 @@ def _relu_mse(z: Array, a: Array, y: Array) -> Array:
 
 
 def _sigmoid_bce(z: Array, a: Array, y: Array) -> Array:
-    """φ^J = a^J − y   (sigmoid + BCE, simplified; NOTES.md)"""
-    return a - y
+    """φ^J = a^J − y = (1 − y) ∘ σ(z^J) − y ∘ σ(−z^J)   (sigmoid + BCE, simplified; NOTES.md)"""
+    # For y = 1, a − y is −(1 − a): once a rounds to 1 it is 0, while −σ(−z) keeps its digits.
+    return (1.0 - y) * a - y * sigmoid(-z)
+
+
+# Above this share of the top output, a_t Σ_j y_j − y_t starts to lose bits to the rounding of
+# a_t near 1 (a_t − 1 keeps those of 1 − a_t only); below it, it is the seed's formula as printed.
+_TOP_SHARE = 0.875
 
 
 def _softmax_cce(z: Array, a: Array, y: Array) -> Array:
-    """φ^J = a^J Σ_j y_j − y, which is a^J − y for one-hot y   (seed §3.3.1, NOTES.md)"""
-    return a * np.sum(y, axis=-1, keepdims=True) - y
+    """φ^J = a^J Σ_j y_j − y, which is a^J − y for one-hot y   (seed §3.3.1, NOTES.md)
+    at the top unit t: φ_t = Σ_{k≠t} y_k − (1 − a_t) Σ_j y_j with 1 − a_t = Σ_{k≠t} a_k."""
+    label_sum = np.sum(y, axis=-1, keepdims=True)
+    phi = a * label_sum - y
+    top = np.argmax(a, axis=-1)[..., None]
+    other_a, other_y = _without(a, top), _without(y, top)
+    phi_top = (
+        np.sum(other_y, axis=-1, keepdims=True)
+        - np.sum(other_a, axis=-1, keepdims=True) * label_sum
+    )
+    saturated = np.take_along_axis(a, top, axis=-1) > _TOP_SHARE
+    np.put_along_axis(
+        phi, top, np.where(saturated, phi_top, np.take_along_axis(phi, top, axis=-1)), axis=-1
+    )
+    return phi
+
+
+def _without(values: Array, top: Array) -> Array:
+    """A copy of ``values`` with the top unit's entry set to 0."""
+    rest = values.copy()
+    np.put_along_axis(rest, top, 0.0, axis=-1)
+    return rest
+
+
+def _sigmoid_cce(z: Array, a: Array, y: Array) -> Array:
+    """φ^J = −y ∘ (1 − a^J) = −y ∘ σ(−z^J)   (sigmoid + CCE: −y/a ∘ a(1 − a))"""
+    return -y * sigmoid(-z)
+
+
+def _softmax_bce(z: Array, a: Array, y: Array) -> Array:
+    """φ^J_j = u_j − a_j Σ_i u_i with u_i = a_i ∂L/∂a_i = −y_i + (1 − y_i) a_i / (1 − a_i)
+    (softmax + BCE), summed apart from the top unit t = argmax z, whose u_t ~ 1/(1 − a_t) is not
+    formed:   φ_t = −y_t (1 − a_t) + (1 − y_t) a_t − a_t U,
+              φ_j = u_j − a_j U + y_t a_j − (1 − y_t) a_t q_j   (j ≠ t),
+    with U = Σ_{i≠t} u_i and q_j = a_j / (1 − a_t) = e^{z_j} / Σ_{k≠t} e^{z_k}."""
+    top = np.argmax(z, axis=-1)[..., None]
+    a_top, y_top = np.take_along_axis(a, top, axis=-1), np.take_along_axis(y, top, axis=-1)
+    # Every unit but the top one has a_i ≤ 1/2: a_i / (1 − a_i) ≤ 1, and 1 − a_i keeps its digits.
+    others = _without(a, top)
+    u = -y + (1.0 - y) * others / (1.0 - others)
+    np.put_along_axis(u, top, 0.0, axis=-1)
+    u_sum = np.sum(u, axis=-1, keepdims=True)
+    logits_without_top = z.copy()
+    np.put_along_axis(logits_without_top, top, -np.inf, axis=-1)
+    q = get_activation("softmax").value(logits_without_top)
+    complement = np.sum(others, axis=-1, keepdims=True)  # 1 − a_t, kept from the small units
+    phi = u - others * u_sum + y_top * others - (1.0 - y_top) * a_top * q
+    phi_top = -y_top * complement + (1.0 - y_top) * a_top - a_top * u_sum
+    np.put_along_axis(phi, top, phi_top, axis=-1)
+    return phi
 
 
 @dataclass(frozen=True)
@@ -92,6 +153,16 @@ SPECIAL_CASES: dict[tuple[str, str], SpecialCase] = {
     ("softmax", "categorical_crossentropy"): SpecialCase(
         _softmax_cce, "a Σ_j y_j − y  (= a − y for one-hot y)", "§3.3.1"
     ),
+}
+
+
+# Eq. 1 in closed form for the other pairings whose general form ∇_a L ∘ σ'(z) divides by an
+# output rounded to 0 or 1 when the output saturates: written from the logits z^J, it stays finite
+# and keeps its digits. Unlike the seed's special cases, these are Eq. 1 itself, not a step a user
+# is asked to check, so a failing φ^J still points at ∇_a L and σ'.
+LOGIT_FORMS: dict[tuple[str, str], Callable[[Array, Array, Array], Array]] = {
+    ("sigmoid", "categorical_crossentropy"): _sigmoid_cce,
+    ("softmax", "binary_crossentropy"): _softmax_bce,
 }
 
 
@@ -141,11 +212,15 @@ def special_case(network: Network, steps: Steps = BUILT_IN) -> SpecialCase | Non
 
 
 def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
-    """φ^J by the seed's special case for this pairing, else by the general Eq. 1."""
+    """φ^J by the seed's special case for this pairing, else by its closed form from the logits,
+    else by the general Eq. 1."""
     activation = network.activation(network.depth)
+    pairing = (activation.name, network.loss.name)
     special = special_case(network)
     if special is not None:
         return special.phi(z, a, y)
+    if pairing in LOGIT_FORMS:
+        return LOGIT_FORMS[pairing](z, a, y)
     grad_a = _loss_gradient(network, z, a, y)
     if activation.derivative is None:
         return phi_output_softmax(grad_a, a)

@@ -100,15 +100,25 @@ def _bce_gradient(a: Array, y: Array) -> Array:
     return -y / a + (1.0 - y) / (1.0 - a)
 
 
-def _bce_gradient_at(output: NetworkOutput, y: Array) -> Array:
-    # 1/a = e^{−log a} and 1/(1 − a) = e^{−log(1 − a)}: finite until the logs pass −709.
+def _weighted_reciprocal(weight: Array, log_value: Array) -> Array:
+    """weight / value = weight · e^(−log value), and 0 wherever the weight is 0"""
+    # 1/value = e^{−log value} is finite until the log passes −709 (−88 in float32); a label of
+    # 0 removes its term even then, where 0 · ∞ would put a NaN into the gradient.
     with np.errstate(over="ignore"):
-        return -y * np.exp(-output.log()) + (1.0 - y) * np.exp(-output.log_one_minus())
+        reciprocal = np.exp(-log_value)
+    return weight * np.where(weight == 0, 1.0, reciprocal)
+
+
+def _bce_gradient_at(output: NetworkOutput, y: Array) -> Array:
+    """∇_a L = −y/a + (1 − y)/(1 − a), with 1/a and 1/(1 − a) from the output's logs"""
+    return _weighted_reciprocal(1.0 - y, output.log_one_minus()) - _weighted_reciprocal(
+        y, output.log()
+    )
 
 
 def _cce_gradient_at(output: NetworkOutput, y: Array) -> Array:
-    with np.errstate(over="ignore"):
-        return -y * np.exp(-output.log())
+    """∇_a L = −y/a, with 1/a from the output's log"""
+    return -_weighted_reciprocal(y, output.log())
 
 
 def _cce(output: NetworkOutput, y: Array) -> Array:

@@ -37,6 +37,7 @@ class Checker(Protocol):
     method: Method
     network: Network
     gradients: Gradients
+    step_notes: list[str]
     x: Array
     y: Array
 
@@ -89,7 +90,8 @@ def assemble_report(
         data_sha256=config.data.sha256 if config.data is not None else None,
         versions=_versions(),
         impl=str(user_code.path) if user_code is not None else None,
-        warnings=unresolved_warnings(layers, checker.judging_atol())
+        warnings=tuple(checker.step_notes)
+        + unresolved_warnings(layers, checker.judging_atol())
         + unjudged_warnings(layers)
         + _precision(checker),
         arrays=_arrays(checker, numeric),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +23,7 @@ from ..core.network import Network, Trace
 from ..core.notation import quantity_symbol
 from ..numeric.engine import DEFAULT_MAX_MEMORY, PerturbationEngine
 from ..numeric.finite_differences import METHODS
-from ..numeric.precision import judging_atol, largest_magnitude, smallest_step
+from ..numeric.precision import judging_atol
 from ..numeric.targets import QUANTITIES, Target
 from ..report.data import CheckReport, ProgressEvent, QuantityCheck
 from ..spec.build import build_problem
@@ -39,6 +38,7 @@ from .hooks import UserCode, load_user_code
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
+from .step import usable_step
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -142,27 +142,17 @@ class Checker:
             self.engine = PerturbationEngine(
                 self.network, self.x, self.y, max_memory=max(1, max_memory // self.jobs)
             )
-            self._refuse_an_unresolvable_step()
+            step, self.step_notes = usable_step(
+                config, self.network, self.engine.trace, method=self.method
+            )
+            if step != config.check.step:
+                self.config = config = dataclasses.replace(
+                    config, check=dataclasses.replace(config.check, eps=step)
+                )
             if isinstance(analytic, Steps):
                 self.gradients = backward(self.network, self.engine.trace, self.y, analytic)
             else:
                 self.gradients = analytic(self.network, self.engine.trace, self.y)
-
-    def _refuse_an_unresolvable_step(self) -> None:
-        """eps ≤ 0, or below what the dtype resolves at the network's scale, is bad input."""
-        eps, trace = self.config.check.step, self.engine.trace
-        values = [*self.network.weights, *self.network.biases, *trace.zs]
-        smallest = smallest_step(values, method=self.method.name)
-        if not eps >= smallest:
-            scale = largest_magnitude(values)
-            raise self.config.error(
-                "check.eps",
-                f"eps {eps:g} is below what {self.config.dtype} resolves at this network's "
-                f"scale (its largest weight, bias or pre-activation is {scale:.3g}): θ + eps "
-                "keeps fewer than 4 bits of eps, so the differences would be rounding noise or "
-                f"exactly 0. The smallest usable eps here is {_rounded_up(smallest)} "
-                "(check.eps or --eps).",
-            )
 
     def with_step(self, eps: float) -> Checker:
         """The same network, batch and caches, checked with another finite-difference step."""
@@ -380,9 +370,3 @@ class Checker:
             atol=self.judging_atol(),
             pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
         )
-
-
-def _rounded_up(value: float) -> str:
-    """'4.4e-04' for 4.31e-4: two digits, never below the value (it is a smallest usable one)."""
-    exponent = math.floor(math.log10(value)) - 1
-    return f"{math.ceil(value / 10.0**exponent) * 10.0**exponent:.1e}"

@@ -484,6 +484,17 @@ def test_weights_too_large_for_any_step_are_refused(tmp_path) -> None:
         check(_overflowing(tmp_path, weights=1e200))
 
 
+def test_a_default_step_too_small_for_the_weights_is_raised_and_said(tmp_path) -> None:
+    # float32 weights of ~1e3: forward's default step 7e-4 is below what θ + ε resolves there.
+    # The default is the tool's choice, so it is raised (and said); a user's own eps is refused.
+    path = _overflowing(tmp_path, weights=1e3)
+    report = check(path, dtype="float32", method="forward")
+    assert report.eps > 7e-4
+    assert any(w.startswith("the default eps 0.0007 of forward is below") for w in report.warnings)
+    with pytest.raises(ConfigError, match=r"eps 0.0007 is below what float32 resolves"):
+        check(path, dtype="float32", method="forward", eps=7e-4)
+
+
 def test_an_overflowing_loss_is_never_a_pass(tmp_path) -> None:
     # Issue 11 (a): the round-off floor of an infinite loss is infinite, so every element used to
     # pass, deliberately wrong code included ("All 6 checks passed", exit 0).
