@@ -24,12 +24,13 @@ def build_checker(
     """The config at ``config`` with the command line's overrides, ready to check."""
     from ..errors import BackpropCheckError
     from ..judge.checker import DEFAULT_JOBS, Checker
-    from ..judge.hooks import load_user_code
+    from ..judge.user_code import user_code_for
     from ..numeric.engine import DEFAULT_MAX_MEMORY
     from ..spec.config import load_config
 
-    user_code = load_user_code(impl) if impl is not None else None
     loaded = load_config(config)
+    # --impl overrides the config's impl.file; the conventions stay the config's impl: block's.
+    user_code = user_code_for(loaded, impl)
     try:
         configured = loaded.with_overrides(**overrides)  # type: ignore[arg-type]
     except BackpropCheckError as error:
@@ -52,7 +53,7 @@ def inputs_of(checker: Checker) -> list[Path]:
     inputs = [Path(checker.config.source)]
     if checker.config.data is not None:
         inputs.append(checker.config.data.path)
-    if checker.user_code is not None:
+    if checker.user_code is not None and checker.user_code.path is not None:
         inputs.append(checker.user_code.path)
     return inputs
 

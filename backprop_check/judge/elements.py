@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numeric.engine import PerturbationEngine
 from ..numeric.finite_differences import Method
 from ..numeric.targets import Target
 from ..report.data import ProgressEvent
+from .checked_loss import CheckedLoss
 
 __all__ = ["ElementEstimates", "estimate_elements"]
 
@@ -37,7 +37,7 @@ class ElementEstimates:
 
 
 def estimate_elements(
-    engine: PerturbationEngine,
+    engine: CheckedLoss,
     method: Method,
     target: Target,
     elements: Array,
@@ -72,7 +72,7 @@ def estimate_elements(
 
 
 def _estimate(
-    engine: PerturbationEngine, method: Method, target: Target, elements: Array, step: float
+    engine: CheckedLoss, method: Method, target: Target, elements: Array, step: float
 ) -> ElementEstimates:
     kinks = np.zeros(elements.size, dtype=bool)
 

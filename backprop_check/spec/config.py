@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import BackpropCheckError
 from .data_section import validate_data
 from .formulas import check_complex_step
+from .impl_section import regularization_of, validate_impl
 from .model import CheckOptions, Config, LayerSpec
 from .reading import Document, document_from_mapping, read_document
 from .schema import (
@@ -81,6 +82,10 @@ def _validate(document: Document, *, folder: Path) -> Config:
         check = dataclasses.replace(check, dtype=choice(top["dtype"], DTYPES, ("dtype",), "dtype"))
     used = [layer.activation for layer in layers]
     check_complex_step(check.method, used, loss, activations, losses, ("check", "method"))
+    regularization = regularization_of(top)
+    impl = None
+    if "impl" in top:
+        impl = validate_impl(top["impl"], folder, loss=loss, regularization=regularization)
     dataset = None
     if "data" in top:
         sizes = [input_size, *(layer.units for layer in layers)]
@@ -96,6 +101,8 @@ def _validate(document: Document, *, folder: Path) -> Config:
         check=check,
         source=document.source,
         data=dataset,
+        impl=impl,
+        regularization=regularization,
         custom_activations=activations,
         custom_losses=losses,
         locations=document.locations,

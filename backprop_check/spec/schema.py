@@ -61,6 +61,8 @@ TOP_LEVEL_KEYS = (
     "activations",
     "losses",
     "check",
+    "impl",
+    "regularization",
 )
 REQUIRED_KEYS = ("input_size", "layers", "loss")
 FORMULA_KEYS = ("f", "df")

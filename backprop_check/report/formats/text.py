@@ -18,6 +18,7 @@ __all__ = [
     "ORIGIN_COLUMN",
     "check_cells",
     "failure_notes",
+    "forward_line",
     "header_lines",
     "interrupted_summary",
     "layer_title",
@@ -95,6 +96,14 @@ def check_cells(check: QuantityCheck) -> list[str]:
     c = check.comparison
     size = math.prod(check.shape)
     result = "pass" if check.passed else f"FAIL {c.failed}/{c.checked}"
+    if check.skipped:
+        return [
+            quantity_symbol(check.quantity, check.layer),
+            check.equation_label,
+            "×".join(str(extent) for extent in check.shape),
+            *["—"] * 6,
+            "not checked",
+        ]
     if check.unresolved:  # no verdict: a non-finite number, or kinks (--kinks fail)
         result = f"UNRESOLVED ({check.unresolved})"
     if check.mode == "directions":
@@ -103,7 +112,7 @@ def check_cells(check: QuantityCheck) -> list[str]:
         result += f" ({c.checked} of {size} checked)"
     return [
         quantity_symbol(check.quantity, check.layer),
-        str(check.equation),
+        check.equation_label,
         "×".join(str(extent) for extent in check.shape),
         number(c.max_abs_error),
         number(c.max_rel_error),
@@ -134,14 +143,31 @@ def failure_notes(layer: LayerReport) -> list[str]:
     return notes
 
 
+def forward_line(report: CheckReport) -> str | None:
+    """The forward row, before the tables: your loss against the config's network."""
+    forward = report.forward
+    if forward is None:
+        return None
+    verdict = "pass" if forward.passed else "FAIL"
+    line = f"forward ({forward.source}): {forward.sentence} · {verdict}"
+    return line + (f"\n  {forward.hint}" if forward.hint else "")
+
+
 def verdict_line(report: CheckReport) -> str:
-    """'PASSED: 9 of 9 checks.', saying how much was seen when not every element was."""
-    checks = report.checks
+    """'PASSED: 9 of 9 checks.', saying how much was seen when not every element was, and
+    counting only the rows that were checked (the forward row among them)."""
+    checks = report.checked
     failed = sum(not check.passed for check in checks)
+    total = len(checks) + (report.forward is not None)
+    if report.forward is not None:
+        failed += not report.forward.passed
+    rows = "checked rows" if report.skipped else "checks"
     if failed:
-        line = f"FAILED: {failed} of {len(checks)} checks failed"
+        line = f"FAILED: {failed} of {total} {rows} failed"
     else:
-        line = f"PASSED: {len(checks)} of {len(checks)} checks"
+        line = f"PASSED: {total} of {total} {rows}"
+    if report.skipped:
+        line += f"; {len(report.skipped)} not checked"
     coverage = report.coverage
     return line + (f"; {coverage.statement()}." if coverage is not None else ".")
 
@@ -150,6 +176,9 @@ def plain_text(report: CheckReport) -> str:
     """The whole report: header, warnings, one table per layer, diagnosis and verdict."""
     lines = header_lines(report)
     lines += [f"Warning: {warning}" for warning in report.warnings]
+    forward = forward_line(report)
+    if forward is not None:
+        lines += ["", forward]
     origin = report.impl is not None
     columns = COLUMNS + ((ORIGIN_COLUMN,) if origin else ())
     for layer in report.layers:

@@ -16,6 +16,7 @@ from ..formats.text import (
     ORIGIN_COLUMN,
     check_cells,
     failure_notes,
+    forward_line,
     header_lines,
     layer_title,
     origin_cell,
@@ -33,6 +34,10 @@ def show_check(console: Console, report: CheckReport) -> None:
         console.print(escape(line), soft_wrap=True)
     for warning in report.warnings:
         console.print(f"[yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
+    forward = forward_line(report)
+    if forward is not None:
+        colour = "green" if report.forward is not None and report.forward.passed else "bold red"
+        console.print(f"[{colour}]{escape(forward)}[/]", soft_wrap=True)
     for layer in report.layers:
         console.print(_layer_table(layer, depth=len(report.layers), origin=report.impl is not None))
     console.print(escape(report.diagnosis), soft_wrap=True)
@@ -60,6 +65,8 @@ def _layer_table(layer: LayerReport, *, depth: int, origin: bool) -> Table:
 def _result(check: QuantityCheck) -> Text:
     """The result cell with its first word coloured: pass green, FAIL bold red."""
     cell = check_cells(check)[-1]
+    if check.skipped:
+        return Text(cell, style="dim")
     word, _, rest = cell.partition(" ")
     text = Text(word, style="green" if check.passed else "bold red")
     if rest:
@@ -75,7 +82,7 @@ def show_summary(console: Console, results: Sequence[RunResult]) -> None:
         if result.report is None:
             line = f"[yellow]! invalid[/] {escape(result.config)}: {escape(result.error or '')}"
         elif result.report.passed:
-            checks = len(result.report.checks)
+            checks = len(result.report.checked)
             line = f"[green]✓ passed[/] {escape(result.config)} ({checks} checks)"
         else:
             line = f"[red]✗ FAILED[/] {escape(result.config)}: {escape(result.report.diagnosis)}"
