@@ -189,10 +189,13 @@ def test_a_bug_fails_on_its_layer_and_equation(bug: Bug, tmp_path: Path) -> None
     assert (failure["layer"], failure["equation"]) == (bug.layer, bug.equation), report["diagnosis"]
 
 
-def test_examples_with_the_same_module_names_run_side_by_side() -> None:
-    # network.py in nielsen_network/ and in its bug copy: each config must get its own.
+@pytest.mark.parametrize("buggy_first", [False, True])
+def test_examples_with_the_same_module_names_run_side_by_side(buggy_first: bool) -> None:
+    # network.py in nielsen_network/ and in its bug copy: each config must get its own, whichever
+    # was imported first in this process.
     correct = EXAMPLES / "nielsen_network" / "network.yaml"
     buggy = EXAMPLES / "nielsen_network" / "bug_missing_transpose" / "network.yaml"
-    status, document = _run(correct, buggy, correct)
+    configs = [buggy, correct] if buggy_first else [correct, buggy]
+    status, document = _run(*configs)
     assert status == 1
-    assert [run["passed"] for run in document["runs"]] == [True, False, True]
+    assert [run["passed"] for run in document["runs"]] == [path == correct for path in configs]
