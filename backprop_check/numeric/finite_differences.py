@@ -118,6 +118,13 @@ class Method:
         """The measured defaults for ``dtype`` (one of :data:`DTYPES`)."""
         return self.float32 if dtype == "float32" else self.float64
 
+    def resolves(self, dtype: str, *, eps: float, rtol: float, atol: float) -> float | None:
+        """The relative error a check at these settings is known to resolve: the defaults'
+        ``resolves``, at their step and no looser tolerances; None at settings not measured."""
+        measured = self.defaults(dtype)
+        as_measured = eps == measured.eps and rtol <= measured.rtol and atol <= measured.atol
+        return measured.resolves if as_measured else None
+
 
 # Measured on the shipped configs and 600 random networks (every hidden activation, every output
 # pairing, batch 1–32, 135,000 elements per method), kinks left out, judged as the checker judges
