@@ -145,8 +145,15 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False), default="bpcheck.yaml")
-@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def init(path: Path, force: bool) -> Status:
+@click.option("--force", is_flag=True, help="Overwrite PATH (and my_backprop.py) if they exist.")
+@click.option(
+    "--impl",
+    "with_impl",
+    is_flag=True,
+    help="Also write my_backprop.py beside PATH: a backward(weights, biases, x, y) of your own, "
+    "and the impl: block that checks it.",
+)
+def init(path: Path, force: bool, with_impl: bool) -> Status:
     """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
     import os
     from importlib.resources import files
@@ -154,16 +161,26 @@ def init(path: Path, force: bool) -> Status:
     from ..report.presenter import Presenter
     from ..report.saving import write_text
 
-    # lexists: a symlink counts as existing even when it points nowhere.
-    if os.path.lexists(path) and not force:
-        raise BackpropCheckError(
-            f"{path}: already exists; not overwritten. Use --force to replace it."
-        )
-    starter = files("backprop_check").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    templates = files("backprop_check").joinpath("templates")
+    code = path.parent / "my_backprop.py"
+    # lexists: a symlink counts as existing even when it points nowhere. Both are refused before
+    # either is written, so a refusal leaves nothing half done.
+    for target in (path, code) if with_impl else (path,):
+        if os.path.lexists(target) and not force:
+            raise BackpropCheckError(
+                f"{target}: already exists; not overwritten. Use --force to replace it."
+            )
+    starter = templates.joinpath("starter.yaml").read_text(encoding="utf-8")
+    if with_impl:
+        starter += templates.joinpath("starter_impl.yaml").read_text(encoding="utf-8")
+        backward = templates.joinpath("my_backprop.py").read_text(encoding="utf-8")
+        write_text(code, backward.replace("bpcheck.yaml", path.name), what="your code",
+                   follow_symlinks=False)  # fmt: skip
     # A new file at PATH itself: a symlink there is replaced, never followed.
     text = starter.replace("bpcheck.yaml", str(path))
     write_text(path, text, what="the config", follow_symlinks=False)
-    Presenter().raw(f"wrote {path}; check it with: bpcheck run {path}\n")
+    also = f" and {code}" if with_impl else ""
+    Presenter().raw(f"wrote {path}{also}; check it with: bpcheck run {path}\n")
     return Status.PASSED
 
 

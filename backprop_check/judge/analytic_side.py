@@ -28,7 +28,9 @@ from .conventions import ConventionError
 from .user_backward import UserBackward
 
 if TYPE_CHECKING:
+    from ..numeric.targets import Target
     from ..spec.config import Config
+    from .hooks import UserCode
 
 __all__ = [
     "AnalyticResult",
@@ -38,6 +40,7 @@ __all__ = [
     "forward_row",
     "guard_user_loss_calls",
     "located",
+    "withheld",
 ]
 
 Array = np.ndarray
@@ -159,3 +162,17 @@ def guard_user_loss_calls(
     calls = user_loss.calls + sum(per_tensor) * method.evaluations * user_loss.per_value
     if calls > user_loss.limit:
         raise located(config, too_many_calls(calls, user_loss.limit))
+
+
+def withheld(
+    target: Target, analytic: Array | None, user_code: UserCode | None, forward: ForwardCheck | None
+) -> str | None:
+    """Why a row is not checked: no φ from your backward, or your loss differs from the
+    config's network (then the engine's φ is not of your loss); None when it is checked."""
+    if analytic is None:
+        code = user_code
+        where = "your code" if code is None else code.path.name if code.path else code.name
+        return f"not checked: backward() in {where} returns ∇W and ∇b only, no φ."
+    if target.quantity == "phi" and forward is not None and not forward.passed:
+        return "not checked: your loss differs from the config's network (the forward row)."
+    return None

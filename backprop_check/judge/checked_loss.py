@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,7 +82,7 @@ class CheckedLoss:
         else:
             changes = self.scale.factor(target.quantity) * measured.changes
             changes = changes + self._penalty_changes(target, step, elements)
-        return LossChanges(changes, measured.kinks, measured.crossings)
+        return replace(measured, changes=changes)
 
     def direction_changes(
         self,

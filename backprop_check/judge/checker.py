@@ -34,15 +34,16 @@ from .analytic_side import (
     forward_row,
     guard_user_loss_calls,
     located,
+    withheld,
 )
 from .assembly import assemble_report
 from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, usable_jobs
 from .checked_loss import CheckedLoss
 from .compare import compare
-from .convention_hints import convention_hint
+from .convention_hints import row_hint
 from .directions import check_directions
-from .elements import ElementEstimates, estimate_elements
-from .hints import Hint, find_hint
+from .elements import ElementEstimates, estimate_elements, second_opinion
+from .hints import Hint
 from .hooks import UserCode
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
@@ -95,6 +96,7 @@ class Checker:
         if analytic is None:
             analytic = user_code.analytic() if user_code is not None else BUILT_IN
         self.analytic_side: AnalyticSide = analytic
+        self.second_opinion = True  # off in with_step's twins
         # Overflow or 0·∞ in a saturated network shows up as unresolvable rows in the report,
         # with a precision warning; numpy's own warnings would only interrupt it.
         with np.errstate(all="ignore"):
@@ -116,9 +118,7 @@ class Checker:
             self.surface = CheckedLoss(self.engine, self.result.scale, self.result.user_loss)
             self.declared = declared(config, analytic, len(self.x))
             self.forward = forward_row(
-                self.result,
-                self.network,
-                self.engine.sample_losses,
+                *(self.result, self.network, self.engine.sample_losses),
                 rtol=config.check.relative_tolerance,
                 atol=self.judging_atol("W"),
                 declared=self.declared,
@@ -127,8 +127,10 @@ class Checker:
         guard_user_loss_calls(config, self.result.user_loss, sizes, self.method)
 
     def with_step(self, eps: float) -> Checker:
-        """The same network, batch and caches, checked with another finite-difference step."""
+        """The same network, batch and caches, checked with another finite-difference step, by
+        the method's own estimates alone (no second opinion): a sweep shows what a step does."""
         twin = copy.copy(self)
+        twin.second_opinion = False
         twin.config = dataclasses.replace(
             self.config, check=dataclasses.replace(self.config.check, eps=eps)
         )
@@ -194,15 +196,8 @@ class Checker:
         return f"{symbol} · Eq. {target.equation(self.network.depth)}"
 
     def _withheld(self, target: Target) -> str | None:
-        """Why a row is not checked: no φ from your backward, or your loss differs from the
-        config's network (then the engine's φ is not of your loss); None when it is checked."""
-        if self.analytic(target) is None:
-            code = self.user_code
-            where = "your code" if code is None else code.path.name if code.path else code.name
-            return f"not checked: backward() in {where} returns ∇W and ∇b only, no φ."
-        if target.quantity == "phi" and self.forward is not None and not self.forward.passed:
-            return "not checked: your loss differs from the config's network (the forward row)."
-        return None
+        """Why a row is not checked (:func:`.analytic_side.withheld`); None when it is."""
+        return withheld(target, self.analytic(target), self.user_code, self.forward)
 
     def analytic(self, target: Target) -> Array | None:
         """The analytic tensor of a target; None for φ when the user's backward gives none."""
@@ -211,9 +206,8 @@ class Checker:
         return None if tensors is None else tensors[target.layer - 1]
 
     def _sources(self, target: Target) -> tuple[str, ...]:
-        if self.user_code is None:
-            return ()
-        return self.user_code.sources(target.quantity, target.layer, self.network.depth)
+        code, depth = self.user_code, self.network.depth
+        return () if code is None else code.sources(target.quantity, target.layer, depth)
 
     def _check_target(
         self, target: Target, pool: Executor, progress: ProgressCallback | None
@@ -260,10 +254,8 @@ class Checker:
 
     def _term(self, target: Target) -> str:
         """The penalty's gradient in the row's label ("2λW"), for ∇W under regularization."""
-        regularization = self.config.regularization
-        if target.quantity != "W" or regularization is None:
-            return ""
-        return regularization.penalty.gradient_term
+        regularization = self.config.regularization if target.quantity == "W" else None
+        return "" if regularization is None else regularization.penalty.gradient_term
 
     def _element_row(
         self,
@@ -277,16 +269,15 @@ class Checker:
         options = self.config.check
         shape = analytic.shape
         estimates = estimate_elements(
-            self.surface,
-            self.method,
-            target,
-            elements,
+            *(self.surface, self.method, target, elements),
             step=options.step,
             pool=pool,
             progress=progress,
             label=self._label(target),
         )
         analytic_checked = analytic.reshape(-1)[elements]
+        if self.second_opinion:
+            estimates = self._second_opinion(target, elements, analytic_checked, estimates, pool)
         verdicts = self._judge_kinks(target, elements, analytic_checked, estimates)
         judged, exclude = verdicts.values, (verdicts.unjudged if verdicts.count else None)
         unresolved, why = self._no_verdict(analytic_checked, verdicts)
@@ -325,6 +316,25 @@ class Checker:
         )
         return row, estimates.values
 
+    def _second_opinion(
+        self,
+        target: Target,
+        elements: Array,
+        analytic: Array,
+        estimates: ElementEstimates,
+        pool: Executor,
+    ) -> ElementEstimates:
+        """Elements that disagree, estimated again (:func:`.elements.second_opinion`)."""
+        options = self.config.check
+        return second_opinion(
+            *(self.surface, self.method, target, elements, analytic, estimates),
+            step=options.step,
+            dtype=self.config.dtype,
+            rtol=options.relative_tolerance,
+            atol=self.judging_atol(target.quantity),
+            pool=pool,
+        )
+
     def _no_verdict(self, analytic: Array, verdicts: KinkVerdicts) -> tuple[str, str]:
         """Why the row cannot be judged, if so (:func:`.rows.no_verdict`)."""
         return no_verdict(
@@ -354,39 +364,30 @@ class Checker:
             elements,
             (analytic - offset) / factor,
             ours,
+            method=self.method,
             step=step,
             dtype=self.config.dtype,
             convention=kink_convention(self.analytic_side, self.network, target.layer),
             rtol=self.config.check.relative_tolerance,
             atol=self.judging_atol(),
         )
-        return KinkVerdicts(verdicts.values * factor + offset, verdicts.unjudged)
+        return KinkVerdicts(
+            verdicts.values * factor + offset, verdicts.unjudged, verdicts.atol * factor
+        )
 
     def _hint(
         self, target: Target, analytic: Array, judged: Array, exclude: Array | None
     ) -> Hint | None:
-        """What the failure of a fully checked tensor looks like, in one sentence: a declared
-        convention that explains it first, else the general patterns."""
-        numeric = judged.copy()
-        if exclude is not None:
-            # Unjudged kinks must not read as failures to the pattern matcher.
-            numeric[exclude] = analytic.reshape(-1)[exclude]
-        analytic, numeric = analytic.astype(np.float64), numeric.reshape(analytic.shape)
-        options = {
-            "quantity": target.quantity,
-            "layer": target.layer,
-            "rtol": self.config.check.relative_tolerance,
-            "atol": self.judging_atol(target.quantity),
-        }
-        weights = self.network.W(target.layer) if target.quantity == "W" else None
-        found = convention_hint(
-            analytic, numeric, declared=self.declared, weights=weights, **options
-        )
-        return found or find_hint(
+        """What the failure of a fully checked tensor looks like (:func:`.row_hint`)."""
+        return row_hint(
             analytic,
-            numeric,
-            batch_size=self.engine.batch_size,
-            output_units=self.config.layers[-1].units,
+            judged,
+            exclude,
+            declared=self.declared,
+            weights=self.network.W(target.layer) if target.quantity == "W" else None,
             pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
-            **options,
+            quantity=target.quantity,
+            layer=target.layer,
+            rtol=self.config.check.relative_tolerance,
+            atol=self.judging_atol(target.quantity),
         )

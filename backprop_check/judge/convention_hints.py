@@ -11,6 +11,7 @@ it may also be the code that is wrong. Where no convention explains a row, the g
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,9 +19,9 @@ from ..core.notation import quantity_symbol
 from ..core.notation import superscript as sup
 from ..core.regularization import Regularization
 from .compare import element_errors
-from .hints import Hint
+from .hints import Hint, find_hint
 
-__all__ = ["Declared", "convention_hint", "forward_hint"]
+__all__ = ["Declared", "convention_hint", "forward_hint", "row_hint"]
 
 Array = np.ndarray
 _MISMATCH = "or your config does not match your code"
@@ -38,6 +39,35 @@ class Declared:
     reduce: str | None = None  # None: the built-in steps, whose reduction is the mean
     regularization: Regularization | None = None
     user_phi: bool = False  # the φ rows are φ your backward returned
+
+
+def row_hint(
+    analytic: Array,
+    judged: Array,
+    exclude: Array | None,
+    *,
+    declared: Declared,
+    weights: Array | None,
+    pre_activation: Array | None,
+    **options: Any,
+) -> Hint | None:
+    """What the failure of a fully checked tensor looks like, in one sentence: a declared
+    convention that explains it first, else the general patterns of :mod:`.hints`. ``judged``
+    holds the checked elements' numeric values; ``exclude`` those left without a verdict."""
+    numeric = judged.copy()
+    if exclude is not None:
+        # Unjudged kinks must not read as failures to the pattern matcher.
+        numeric[exclude] = analytic.reshape(-1)[exclude]
+    analytic, numeric = analytic.astype(np.float64), numeric.reshape(analytic.shape)
+    found = convention_hint(analytic, numeric, declared=declared, weights=weights, **options)
+    return found or find_hint(
+        analytic,
+        numeric,
+        batch_size=declared.batch_size,
+        output_units=declared.output_units,
+        pre_activation=pre_activation,
+        **options,
+    )
 
 
 def convention_hint(
