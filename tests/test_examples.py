@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,14 @@ import yaml
 from click.testing import CliRunner
 
 from backprop_check.cli import main
+from backprop_check.spec import impl_section
 
 from .helpers import ROOT
 
 EXAMPLES = ROOT / "configs" / "examples"
 CORRECT = sorted(EXAMPLES.glob("*/*.yaml"))
 SHIPPED_BUGS = sorted(EXAMPLES.glob("*/bug_*/*.yaml"))
+GUIDE = ROOT / "docs" / "your-network.md"
 # The issue's promise: an adapter of at most this many lines, none where the code takes lists.
 MAX_ADAPTER_LINES = 6
 
@@ -199,3 +202,51 @@ def test_examples_with_the_same_module_names_run_side_by_side(buggy_first: bool)
     status, document = _run(*configs)
     assert status == 1
     assert [run["passed"] for run in document["runs"]] == [path == correct for path in configs]
+
+
+def _guide_commands() -> list[tuple[str, int]]:
+    """(config, exit status) of every `bpcheck run configs/examples/…` line of the guide."""
+    pattern = re.compile(r"bpcheck run (configs/examples/\S+\.yaml)\s*(?:#\s*exit (\d))?")
+    found = [pattern.match(line.strip()) for line in GUIDE.read_text(encoding="utf-8").splitlines()]
+    return [(match[1], int(match[2] or 0)) for match in found if match]
+
+
+def test_the_guide_runs_every_example_and_every_bug_copy() -> None:
+    documented = [config for config, _ in _guide_commands()]
+    assert sorted(documented) == sorted(str(p.relative_to(ROOT)) for p in CORRECT + SHIPPED_BUGS)
+
+
+@pytest.mark.parametrize(("config", "status"), _guide_commands(), ids=lambda value: str(value))
+def test_a_command_of_the_guide_exits_as_its_comment_says(config: str, status: int) -> None:
+    result = CliRunner().invoke(main, ["run", str(ROOT / config)])
+    assert result.exit_code == status, result.output
+
+
+def _shown(default: object) -> str:
+    if default is None:
+        return "none"
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, list):
+        return f"[{', '.join(default)}]"
+    return str(default)
+
+
+@pytest.mark.parametrize("key", impl_section.IMPL_KEYS)
+def test_the_guide_lists_every_impl_key_with_its_default_and_choices(key: str) -> None:
+    rows = [
+        line for line in GUIDE.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
+    ]
+    (row,) = [line for line in rows if line.startswith(f"| `{key}` |")]
+    values = row.split("|")[2]
+    default = impl_section.IMPL_DEFAULTS[key]
+    assert values.strip().startswith(f"`{_shown(default)}`") or _shown(default) in values, row
+    choices = {
+        "layout": impl_section.LAYOUTS,
+        "weights": impl_section.WEIGHT_ORIENTATIONS,
+        "biases": impl_section.BIAS_SHAPES,
+        "labels": impl_section.LABEL_FORMS,
+        "reduce": impl_section.REDUCTIONS,
+    }.get(key, ())
+    for choice in choices:
+        assert f"`{choice}`" in values, (key, choice)
