@@ -250,3 +250,35 @@ def test_the_guide_lists_every_impl_key_with_its_default_and_choices(key: str) -
     }.get(key, ())
     for choice in choices:
         assert f"`{choice}`" in values, (key, choice)
+
+
+@pytest.mark.parametrize(
+    ("example", "change", "hint"),
+    [
+        ("nielsen_network", {"loss": "mse"}, "declare loss: half_sse"),
+        ("cs231n_two_layer_net", {"regularization": None}, "regularization: {l2: 0.05}"),
+        ("vectorised_deltas", {"impl.reduce": "sum"}, "declare reduce: mean"),
+    ],
+)
+def test_an_example_declared_otherwise_fails_with_the_key_to_change(
+    example: str, change: dict, hint: str, tmp_path: Path
+) -> None:
+    # Correct code, a config that says something else about it: a failure, not a pass, and a
+    # hint that names the declaration rather than blaming the code only.
+    copy = shutil.copytree(EXAMPLES / example, tmp_path / example)
+    (config,) = copy.glob("*.yaml")
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for key, value in change.items():
+        *parents, last = key.split(".")
+        target = settings
+        for parent in parents:
+            target = target[parent]
+        if value is None:
+            del target[last]
+        else:
+            target[last] = value
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    status, report = _run(config)
+    assert status == 1
+    assert hint in report["diagnosis"]
+    assert "or your config does not match your code" in report["diagnosis"]
