@@ -165,7 +165,7 @@ def test_a_module_and_a_dict_of_functions_are_accepted(tmp_path: Path, elsewhere
         ({"backward": 3}, "backward is not a function, it is int"),
         (
             {"backward": lambda w, b: None},
-            "takes 2 arguments; bpcheck calls it as backward(weights",
+            "takes 2 arguments; bpcheck calls it as",
         ),
         (42, "impl: expected a Python file, a module or a dict of functions, found int"),
     ],
