@@ -175,22 +175,22 @@ def forward_hint(
     B, n = declared.batch_size, declared.output_units
     factors = []
     if declared.reduce == "mean" and B > 1:
-        factors.append((B, f"your loss is B × the config's (B = {B}): it sums over the batch; "
+        factors.append((B, f"Your loss is B × the config's (B = {B}): it sums over the batch; "
                            "declare reduce: sum"))  # fmt: skip
     if declared.reduce == "sum" and B > 1:
-        factors.append((1 / B, f"your loss is 1/B × the config's (B = {B}): it averages over "
+        factors.append((1 / B, f"Your loss is 1/B × the config's (B = {B}): it averages over "
                                "the batch; declare reduce: mean"))  # fmt: skip
     if declared.loss == "mse" and n != 2:
-        factors.append((n / 2, f"your loss is n/2 × the config's (n = {n} outputs): it is "
+        factors.append((n / 2, f"Your loss is n/2 × the config's (n = {n} outputs): it is "
                                "½ Σ(y − a)² where mse is (1/n) Σ(y − a)²; declare loss: "
                                "half_sse"))  # fmt: skip
     if declared.loss == "half_sse" and n != 2:
-        factors.append((2 / n, f"your loss is 2/n × the config's (n = {n} outputs): it is the "
+        factors.append((2 / n, f"Your loss is 2/n × the config's (n = {n} outputs): it is the "
                                "mean (1/n) Σ(y − a)²; declare loss: mse"))  # fmt: skip
     factors += [
-        (0.5, "your loss is ½ × the config's: declare the loss your code computes (half_sse for "
+        (0.5, "Your loss is ½ × the config's: declare the loss your code computes (half_sse for "
               "½ Σ(y − a)², or a formula loss)"),
-        (2.0, "your loss is 2 × the config's: declare the loss your code computes (or a formula "
+        (2.0, "Your loss is 2 × the config's: declare the loss your code computes (or a formula "
               "loss)"),
     ]  # fmt: skip
     for factor, sentence in factors:

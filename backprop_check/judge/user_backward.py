@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.backprop import Gradients
 from ..core.network import Network
+from ..core.notation import superscript as sup
 from ..spec.impl_section import ImplSpec
 from .conventions import ConventionError, Conventions, Shapes, combine
 from .loading import HookError, UserContext, describe_exception, describe_exit
@@ -114,9 +115,27 @@ class UserBackward:
             return self.context.call(function, *arguments)
         except Exception as error:  # the user's code may raise anything
             problem = f"raised {describe_exception(error, self.context)}"
+            if isinstance(error, (ValueError, IndexError, TypeError)):
+                problem += f". {self._called_with(*arguments)}"
         except (SystemExit, GeneratorExit) as error:  # not ours to end the run; Ctrl-C is
             problem = f"stopped: {describe_exit(error, self.context)}"
         raise HookError(f"{self.context.name}: {name}{which} {problem}.")
+
+    def _called_with(self, weights: list[Array], biases: list[Array], x: Array, y: Array) -> str:
+        """The shapes it was given and the keys that chose them: a shape error in your code is
+        often a convention your code keeps and the config does not declare."""
+        spec = self.spec
+
+        def shapes(arrays: Sequence[Array], name: str) -> str:
+            return ", ".join(f"{name}{sup(j)} {_shape(a)}" for j, a in enumerate(arrays, 1))
+
+        return (
+            f"It was called with x {_shape(x)} and y {_shape(y)} (layout: {spec.layout}, "
+            f"labels: {spec.labels}, per_sample: {str(spec.per_sample).lower()}), "
+            f"{shapes(weights, 'W')} (weights: {spec.weights}), {shapes(biases, 'b')} "
+            f"(biases: {spec.biases}): if your code expects other shapes, declare its "
+            "conventions in impl:, or your config does not match your code"
+        )
 
     def _read(self, result: Any, shapes: Shapes, *, sample: int | None) -> dict[str, Any]:
         try:
@@ -128,3 +147,8 @@ class UserBackward:
             if not mismatch.key_path:
                 raise HookError(f"{self.context.name}: {message}") from None
             raise ConventionError(message, key_path=mismatch.key_path) from None
+
+
+def _shape(array: Array) -> str:
+    shape = np.shape(array)
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"

@@ -80,9 +80,10 @@ def _summary_row(result: RunResult) -> list[str]:
         status,
         _cell(report.loss),
         _cell(report.method),
-        f"{failed} of {len(checks)}",
-        # A pass needs no explanation; the count already says it.
-        _cell(report.diagnosis) if failed else "—",
+        f"{failed} of {len(checks)}"
+        + (f" ({len(report.skipped)} not checked)" * bool(report.skipped)),
+        # A pass needs no explanation, unless rows were not checked: the count says the rest.
+        _cell(report.diagnosis) if failed or report.skipped else "—",
     ]
 
 

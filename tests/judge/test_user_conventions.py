@@ -1,0 +1,201 @@
+"""Issue 10 (1, 2, 4): a user's whole backward, in each declared convention, through the API.
+
+Every convention key: code that keeps it, with the key declared, passes; the same code checked
+under the default declaration fails (a located error naming the key, or a failing row whose hint
+names it). The user code comes from :mod:`.impl_networks`, written from first principles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backprop_check import BackpropCheckError, ConfigError, check
+
+from .impl_networks import config, user_code
+
+# (the impl: keys the code keeps and the config declares, the convention's loss)
+CONVENTIONS: list[dict[str, Any]] = [
+    {},
+    {"layout": "columns"},
+    {"weights": "in_out"},
+    {"biases": "column"},
+    {"biases": "row"},
+    {"labels": "index"},
+    {"reduce": "sum"},
+    {"returns": ["db", "dW"]},
+    {"returns": ["dW", "db", "phi"]},
+    {"returns": ["loss", "dW", "db"]},
+    {"per_sample": True, "layout": "columns", "returns": ["db", "dW"]},
+    {"per_sample": True, "returns": ["dW", "db", "phi"], "reduce": "sum"},
+    {"regularization": {"l2": 0.1}},
+    {"regularization": {"half_l2": 0.1}, "reduce": "sum"},
+    {"layout": "columns", "biases": "column", "weights": "in_out", "returns": ["phi", "db", "dW"]},
+]
+
+
+def _name(case: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in case.items()) or "defaults"
+
+
+@pytest.mark.parametrize("case", CONVENTIONS, ids=_name)
+def test_code_in_the_declared_conventions_passes(case: dict[str, Any]) -> None:
+    report = check(config(**case), impl=user_code(**case))
+    assert report.passed, report.diagnosis
+    assert report.first_failure is None
+    returns_phi = "phi" in case.get("returns", ())
+    assert len(report.skipped) == (0 if returns_phi else 2)
+    assert all(check.quantity == "phi" for check in report.skipped)
+    assert len(report.checked) == (6 if returns_phi else 4)
+
+
+@pytest.mark.parametrize("cost", ["mse", "half_sse"])
+def test_other_losses_in_other_conventions_pass(cost: str) -> None:
+    case = {"layout": "columns", "weights": "in_out", "returns": ["dW", "db", "phi"]}
+    report = check(config(cost, **case), impl=user_code(cost=cost, **case))
+    assert report.passed, report.diagnosis
+
+
+# Code that keeps a convention, checked under the defaults: the key the message names.
+@pytest.mark.parametrize(
+    ("kept", "key", "fragment"),
+    [
+        ({"biases": "column"}, "biases", "declare biases: column, or your config does not match"),
+        ({"biases": "row"}, "biases", "declare biases: row"),
+        ({"returns": ["db", "dW"]}, "returns", "declare returns: [db, dW]"),
+    ],
+)
+def test_results_in_other_conventions_are_a_located_error_naming_the_key(
+    kept: dict[str, Any], key: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        check(config(), impl=user_code(**kept))
+    assert raised.value.key == f"impl.{key}"
+    assert fragment in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("declared", "bug", "key", "fragment"),
+    [
+        ({}, "transposed_dW", "weights", "of shape (3, 4) where (4, 3) weights: out_in gives; "
+                                          "declare weights: in_out"),
+        ({"weights": "in_out"}, "transposed_dW", "weights", "declare weights: out_in"),
+        ({"biases": "column"}, "flat_bias", "biases", "of shape (4,) where (4, 1) biases: "
+                                                      "column gives; declare biases: flat"),
+        ({}, "swapped_returns", "returns", "returned [db, dW] (by their shapes) where returns "
+                                           "declares [dW, db]"),
+        ({"returns": ["dW", "db", "phi"]}, "swapped_returns", "returns",
+         "declare returns: [db, dW, phi]"),
+        ({}, "dict", "returns", "returned a dict (keys dW, db) where returns declares [dW, db]"),
+    ],
+)  # fmt: skip
+def test_a_mismatched_result_is_one_line_naming_the_key_to_change(
+    declared: dict[str, Any], bug: str, key: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        check(config(**declared), impl=user_code(bug=bug, **declared))
+    message = str(raised.value)
+    assert raised.value.key == f"impl.{key}"
+    assert fragment in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("kept", "said"),
+    [
+        ({"layout": "columns"}, "x (5, 3) and y (5, 3) (layout: rows, labels: one_hot"),
+        ({"weights": "in_out"}, "W¹ (4, 3), W² (3, 4) (weights: out_in)"),
+        ({"labels": "index"}, "(layout: rows, labels: one_hot"),
+    ],
+)
+def test_code_that_breaks_on_undeclared_shapes_is_told_the_shapes_and_keys(
+    kept: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(BackpropCheckError) as raised:
+        check(config(), impl=user_code(**kept))
+    message = str(raised.value)
+    assert "backward raised" in message
+    assert said in message
+    assert "declare its conventions in impl:, or your config does not match your code" in message
+
+
+def test_index_labels_are_integer_classes_of_shape_batch() -> None:
+    seen: list[Any] = []
+    inner = user_code(labels="index")["backward"]
+
+    def backward(weights, biases, x, y):
+        seen.append(y)
+        return inner(weights, biases, x, y)
+
+    assert check(config(labels="index"), impl={"backward": backward}).passed
+    assert seen[0].shape == (5,)
+    assert seen[0].dtype.kind == "i"
+
+
+def test_per_sample_calls_once_per_sample_with_one_column() -> None:
+    shapes: list[tuple[int, ...]] = []
+    inner = user_code(layout="columns")["backward"]
+
+    def backward(weights, biases, x, y):
+        shapes.append(x.shape)
+        return inner(weights, biases, x, y)
+
+    case = {"layout": "columns", "per_sample": True}
+    assert check(config(**case), impl={"backward": backward}).passed
+    assert shapes == [(3, 1)] * 5
+
+
+def test_per_sample_results_are_combined_by_the_reduction() -> None:
+    # Per sample, mean and sum are the same call; combined, sum is B × mean, so code whose
+    # per-sample gradients are right passes under either declaration, and the gradients
+    # reported differ by B.
+    mean = check(config(per_sample=True), impl=user_code())
+    summed = check(config(per_sample=True, reduce="sum"), impl=user_code(reduce="sum"))
+    assert mean.passed
+    assert summed.passed
+    w_mean = next(c for c in mean.checks if c.quantity == "W" and c.layer == 1)
+    w_sum = next(c for c in summed.checks if c.quantity == "W" and c.layer == 1)
+    ratio = w_sum.comparison.worst_analytic / w_mean.comparison.worst_analytic
+    assert ratio == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize(
+    ("declared", "bug", "hint"),
+    [
+        ({}, "sum_for_mean", "your code sums over the batch where the config declares reduce: "
+                             "mean; declare reduce: sum, or your config does not match your code"),
+        ({"reduce": "sum"}, "sum_for_mean", "your code averages the batch where the config "
+                                            "declares reduce: sum; declare reduce: mean"),
+        ({"regularization": {"l2": 0.1}}, "no_penalty", "your code leaves out the gradient 2λW "
+                                                       "of the declared regularization l2: 0.1"),
+        ({"regularization": {"half_l2": 0.1}}, "no_penalty", "leaves out the gradient λW of the "
+                                                            "declared regularization half_l2"),
+    ],
+)  # fmt: skip
+def test_a_convention_mismatch_fails_with_a_hint_naming_the_key(
+    declared: dict[str, Any], bug: str, hint: str
+) -> None:
+    report = check(config(**declared), impl=user_code(bug=bug, **declared))
+    assert not report.passed
+    assert report.first_failure is not None
+    assert report.first_failure.quantity == "W"
+    assert report.first_failure.equation == 3
+    failing = [c for c in report.checked if not c.passed]
+    assert failing
+    assert all(hint in (c.hint or "") for c in failing)
+    assert hint in report.diagnosis
+
+
+@pytest.mark.parametrize("kind", ["l2", "half_l2"])
+def test_undeclared_penalty_in_the_code_is_named_with_its_strength(kind: str) -> None:
+    report = check(config(), impl=user_code(regularization={kind: 0.1}))
+    assert not report.passed
+    assert "your code adds an L2 gradient" in report.diagnosis
+    assert "or your config does not match your code" in report.diagnosis
+
+
+def test_an_l2_penalty_of_the_wrong_strength_names_the_strength_in_the_code() -> None:
+    report = check(config(regularization={"l2": 0.1}), impl=user_code(regularization={"l2": 0.3}))
+    assert not report.passed
+    assert "declare l2: 0.3 (or half_l2: 0.6)" in report.diagnosis
