@@ -199,3 +199,31 @@ def test_an_l2_penalty_of_the_wrong_strength_names_the_strength_in_the_code() ->
     report = check(config(regularization={"l2": 0.1}), impl=user_code(regularization={"l2": 0.3}))
     assert not report.passed
     assert "declare l2: 0.3 (or half_l2: 0.6)" in report.diagnosis
+
+
+def test_a_per_sample_phi_under_reduce_mean_is_named() -> None:
+    case = {"returns": ["dW", "db", "phi"]}
+    report = check(config(**case), impl=user_code(bug="phi_per_sample", **case))
+    assert not report.passed
+    phis = [c for c in report.checked if c.quantity == "phi"]
+    assert all(not c.passed for c in phis)
+    assert all(
+        "is B × the finite differences (B = 5): your φ is the per-sample ∂L_s/∂z" in (c.hint or "")
+        for c in phis
+    )
+    assert all(c.passed for c in report.checked if c.quantity != "phi")
+
+
+def test_gradients_of_half_sse_under_mse_name_the_loss() -> None:
+    document = config("mse")
+    document["layers"][1]["units"] = 3
+    report = check(document, impl=user_code(cost="half_sse"))
+    assert not report.passed
+    failing = [c for c in report.checked if not c.passed]
+    assert failing
+    assert all(
+        "is n/2 × the finite differences (n = 3 outputs): your code differentiates ½ Σ(y − a)² "
+        "where the config declares mse" in (c.hint or "")
+        for c in failing
+    )
+    assert all("declare loss: half_sse, or your config does not" in (c.hint or "") for c in failing)
