@@ -32,6 +32,7 @@ def test_an_impl_block_is_checked_and_unchecked_rows_are_said(
         "and ∇b only, no φ."
     ) in lines
     assert lines[-1] == "PASSED: 4 of 4 checked rows; 2 not checked."
+    assert f"your code: {tmp_path / 'network.py'} (backward)" in lines
 
 
 def test_json_marks_skipped_rows_and_counts_only_checked_ones(

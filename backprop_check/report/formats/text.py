@@ -81,9 +81,9 @@ def header_lines(report: CheckReport) -> list[str]:
     lines += [report.resolution()] if report.resolves is not None else []
     if report.impl is not None:
         used = sorted({name for check in report.checks for name in check.sources})
-        lines.append(
-            f"your code: {report.impl} ({', '.join(used) or 'no step used'}); the rest is built in"
-        )
+        # A whole backward of yours gives every checked row: nothing else is built in.
+        rest = "; the rest is built in" if any(not c.sources for c in report.checked) else ""
+        lines.append(f"your code: {report.impl} ({', '.join(used) or 'no step used'}){rest}")
     return lines
 
 
