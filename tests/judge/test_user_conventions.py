@@ -227,3 +227,23 @@ def test_gradients_of_half_sse_under_mse_name_the_loss() -> None:
         for c in failing
     )
     assert all("declare loss: half_sse, or your config does not" in (c.hint or "") for c in failing)
+
+
+def test_code_that_updates_the_weights_in_place_is_checked_at_the_given_ones() -> None:
+    # Layer objects whose backward takes an SGD step: the arrays handed over are copies, so the
+    # step changes neither the network the finite differences perturb nor the next call's input.
+    inner = user_code()
+
+    def backward(weights, biases, x, y):
+        results = inner["backward"](weights, biases, x, y)
+        for w, g in zip(weights, results[0], strict=True):
+            w -= 0.5 * g
+        for b, g in zip(biases, results[1], strict=True):
+            b -= 0.5 * g
+        x *= 0.0
+        return results
+
+    report = check(config(loss="loss"), impl={"backward": backward, "loss": inner["loss"]})
+    assert report.passed, report.diagnosis
+    assert report.forward is not None
+    assert report.forward.passed
