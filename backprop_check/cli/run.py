@@ -100,6 +100,8 @@ def run(
     )
     results = session.check_all(paths, fail_fast=fail_fast)
     if terminal_text and (quiet or len(paths) > 1):
+        if session.show_tables:
+            presenter.blank_line()
         presenter.summary(results)
     several = len(paths) > 1
     if output_format != "text" or output is not None:
@@ -174,6 +176,8 @@ class _Session:
             raise _interrupted(finished, path, checker, stop) from None
         seconds = time.perf_counter() - started
         if self.show_tables:
+            if finished:
+                self.presenter.blank_line()
             if self.explain:
                 show_explanation(checker.config, self.presenter)
             self.presenter.table(report)

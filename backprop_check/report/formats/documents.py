@@ -39,14 +39,17 @@ def run_document(
         return to_markdown(results)
     if output_format == "html":
         return check_html(results)
-    lines: list[Line] = []
-    for result in results:
-        if result.report is not None:
-            lines += check_lines(result.report, width=FULL_WIDTH)
-            lines += heatmap_lines(result.report, width=FULL_WIDTH) if heatmap else []
-            lines.append(())
+    blocks: list[list[Line]] = [
+        check_lines(result.report, width=FULL_WIDTH)
+        + (heatmap_lines(result.report, width=FULL_WIDTH) if heatmap else [])
+        for result in results
+        if result.report is not None
+    ]
     if several or any(result.report is None for result in results):
-        lines += summary_lines(results, width=FULL_WIDTH)
+        blocks.append(summary_lines(results, width=FULL_WIDTH))
+    lines: list[Line] = []
+    for block in blocks:
+        lines += [(), *block] if lines else block
     return lines_text(lines)
 
 

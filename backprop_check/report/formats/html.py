@@ -26,7 +26,8 @@ __all__ = ["check_html", "selftest_html", "sweep_html"]
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;
-background:#fafafa;max-width:1100px}
+background:#fafafa;max-width:1280px}
+.scroll{overflow-x:auto}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 6px}
 h3{font-size:15px;margin:18px 0 6px}
 .meta{color:#555;margin:0}
@@ -35,7 +36,7 @@ h3{font-size:15px;margin:18px 0 6px}
 .warn{background:#fff8e1;border-color:#ffb300}
 table{border-collapse:collapse;margin:6px 0;background:#fff}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;white-space:nowrap}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td.n{text-align:right;font-variant-numeric:tabular-nums}td.wrap{white-space:normal}
 tr.bad td{background:#fdecea}tr.follows td{background:#fff5f3;color:#777}
 .tensor{display:flex;gap:18px;align-items:flex-start;margin:10px 0 18px}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 10px;
@@ -99,17 +100,22 @@ def _diagnosis(report: CheckReport, found: Causes) -> str:
         return f'<div class="box pass"><b>Passed.</b> {escape(report.diagnosis)}</div>'
     cause = found.cause
     heading = f"Cause: {row_symbol(cause)}, Eq. {cause.equation} at layer {cause.layer}"
-    items = []
-    for check in report.checks:
-        source = found.source_of(check)
-        if source:
-            items.append(f"{row_symbol(check)} follows from {source}")
-    follows = (
-        f'<p class="dim">Rows that only inherit the error (their hints are left out): '
-        f"{escape('; '.join(items))}.</p>"
-        if items
-        else ""
+    if cause.sources:
+        heading += f", from your {' and '.join(cause.sources)}"
+    by_source: dict[str, list[str]] = {}
+    for layer in reversed(report.layers):
+        for check in layer.checks:
+            source = found.source_of(check)
+            if source:
+                by_source.setdefault(source, []).append(row_symbol(check))
+    follows = "".join(
+        f'<p class="dim">Only inherit the error of {escape(source)} (their own hints are left '
+        f"out): {escape(', '.join(rows))}.</p>"
+        for source, rows in by_source.items()
     )
+    if found.independent:
+        names = ", ".join(row_symbol(check) for check in found.independent)
+        follows += f"<p>Also failing on their own: {escape(names)}.</p>"
     return (
         f'<div class="box fail" id="diagnosis"><b>{escape(heading)}</b>'
         f"<p>{escape(report.diagnosis)}</p>{follows}</div>"
@@ -125,10 +131,12 @@ _HEADERS = (
 def _layer(layer: LayerReport, report: CheckReport, found: Causes) -> list[str]:
     body = [
         f'<h2 id="layer-{layer.layer}">{escape(layer_title(layer, len(report.layers)))}</h2>',
-        "<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in _HEADERS) + "</tr>",
+        '<div class="scroll"><table><tr>'
+        + "".join(f"<th>{escape(h)}</th>" for h in _HEADERS)
+        + "</tr>",
     ]
     body += [_row(check, found) for check in layer.checks]
-    body.append("</table>")
+    body.append("</table></div>")
     for check in layer.checks:
         body += _tensor(check, report, found)
     return body
@@ -193,7 +201,9 @@ def _tensor(check: QuantityCheck, report: CheckReport, found: Causes) -> list[st
     text = [
         f"<h3>{escape(symbol)}: relative error per element</h3>",
         f'<p class="legend">{keys}</p>',
-        f'<p class="dim">Worst element {escape(str(list(worst)))} outlined; kinks dotted.</p>'
+        f'<p class="dim">Worst element {escape(str(list(worst)))} outlined'
+        + ("; kinks dotted." if check.kink_indices else ".")
+        + "</p>"
         if worst
         else "",
         *(f'<p class="note">{escape(n)}</p>' for n in notes),
@@ -223,9 +233,10 @@ def sweep_html(report: SweepReport) -> str:
         f'<div class="box {kind}">{escape(report.summary())}</div>',
         sweep_svg(report),
         "<h2>Max relative error against eps (✓ passes)</h2>",
-        f"<table><tr><th>check</th>{head}<th>best eps</th><th>verdict</th></tr>",
+        f'<div class="scroll"><table><tr><th>check</th>{head}<th>best eps</th>'
+        "<th>verdict</th></tr>",
         *rows,
-        "</table>",
+        "</table></div>",
     ]
     return _page(f"bpcheck sweep · {report.config}", body)
 
@@ -236,7 +247,7 @@ def selftest_html(report: SelftestReport) -> str:
     correct = "passes" if report.correct_passed else "FAILS"
     rows = [
         f'<tr class="{"" if r.caught else "bad"}"><td>{escape(r.name)}</td>'
-        f"<td>{escape(r.origin)}</td><td>{escape(r.explanation)}</td>"
+        f'<td>{escape(r.origin)}</td><td class="wrap">{escape(r.explanation)}</td>'
         f"<td>{escape(r.row or '—')}</td>"
         f'<td class="n">{f"{r.error:.1e}" if r.row else "—"}</td>'
         f"<td>{'caught' if r.caught else 'MISSED'}</td></tr>"
@@ -248,10 +259,10 @@ def selftest_html(report: SelftestReport) -> str:
         f'<div class="box {kind}">The correct build {correct} on every network; {caught} of '
         f"{len(report.results)} mutants caught.</div>",
         *(f'<p class="note">{escape(failure)}</p>' for failure in report.correct_failures),
-        "<table><tr><th>mutant</th><th>from</th><th>mistake</th><th>caught by</th>"
-        "<th>max rel err</th><th>result</th></tr>",
+        '<div class="scroll"><table><tr><th>mutant</th><th>from</th><th>mistake</th>'
+        "<th>caught by</th><th>max rel err</th><th>result</th></tr>",
         *rows,
-        "</table>",
+        "</table></div>",
         *(
             f'<p class="note">{escape(r.name)}: not catchable on the usual networks: '
             f"{escape(r.why_not)}.</p>"

@@ -60,8 +60,8 @@ def _document(suites: Sequence[ET.Element]) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    """Seconds with millisecond resolution; 0 where nothing was measured."""
-    return f"{value or 0.0:.3f}"
+    """Seconds to the microsecond; 0 where nothing was measured."""
+    return f"{value or 0.0:.6f}"
 
 
 def _attributes(**attributes: object) -> dict[str, str]:

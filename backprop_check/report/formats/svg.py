@@ -59,10 +59,13 @@ def heatmap_svg(
         )
     if worst_index:
         i, k = grid.block_of(worst_index)
+        # Black outside, white inside: visible on the palest and the darkest cell alike.
         parts.append(
             f'<rect class="worst" x="{k * cell}" y="{i * cell}" width="{cell}" height="{cell}" '
-            'fill="none" stroke="#000000" stroke-width="2.5">'
+            'fill="none" stroke="#000000" stroke-width="3">'
             f"<title>worst element {list(worst_index)}</title></rect>"
+            f'<rect x="{k * cell + 1.5}" y="{i * cell + 1.5}" width="{max(cell - 3, 1)}" '
+            f'height="{max(cell - 3, 1)}" fill="none" stroke="#ffffff" stroke-width="1"/>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -171,8 +174,11 @@ def _reference_lines(report, px, py, top, baseline, x_from, x_to) -> list[str]:
         parts.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{baseline}" stroke="{colour}" '
             f'stroke-dasharray="2 3"><title>{name} eps {format_step(eps)}</title></line>'
-            f'<text x="{x + 3:.1f}" y="{top + 12 if name == "recommended" else top + 26}" '
-            f'font-size="11" fill="{colour}">{name} {format_step(eps)}</text>'
+            # Inside the plot: to the line's left when it is in the right half.
+            f'<text x="{x - 3 if x > (x_from + x_to) / 2 else x + 3:.1f}" '
+            f'y="{top + 12 if name == "recommended" else top + 26}" font-size="11" '
+            f'text-anchor="{"end" if x > (x_from + x_to) / 2 else "start"}" fill="{colour}">'
+            f"{name} {format_step(eps)}</text>"
         )
     return parts
 

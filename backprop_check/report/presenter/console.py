@@ -97,6 +97,10 @@ class Presenter:
         """Each failing tensor's relative errors as a grid of glyphs (worst of each block)."""
         show_heatmaps(self._out, report)
 
+    def blank_line(self) -> None:
+        """Space between one report and the next."""
+        self._out.print()
+
     def summary(self, results: Sequence[RunResult]) -> None:
         show_summary(self._out, results)
 
