@@ -11,7 +11,9 @@ long as no unit changes side, so z^m moves by Δa·G[s, i] with G the product of
 between; rows that could make some unit change side are sent through the plain layer-by-layer
 forward instead. Both are the same forward pass, so results agree with perturbing one parameter at
 a time and recomputing everything, to rounding. Which ReLUs changed side (kinks) falls out of the
-same pass.
+same pass, and so
+does which units sitting exactly on a kink a step moved at all: there a step to one side, or an
+imaginary one, measures one of two slopes, and the judge must know.
 
 Results are loss changes L(θ + h e) − L(θ): the finite-difference formulas only combine such
 differences, and summing per-sample changes avoids cancelling the unchanged samples' losses.
@@ -39,8 +41,10 @@ _ROWS_PER_STEP = 1 << 16
 # headroom; complex steps need 16 bytes per number.
 _TEMPORARIES = 8
 _BYTES = 16
-# Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did.
-_CHANGED, _CROSSED = np.uint8(1), np.uint8(2)
+# Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did;
+# some unit exactly on its kink moved (to either side, or off the real axis).
+_CHANGED, _CROSSED, _LEFT = np.uint8(1), np.uint8(2), np.uint8(4)
+_FLAGS = (_CHANGED, _CROSSED, _LEFT)
 
 
 @dataclass(frozen=True)
@@ -50,24 +54,31 @@ class LossChanges:
     ``kinks`` marks any change of side. ``crossings`` marks the changes of a unit that was not
     exactly on its kink: a kink strictly inside the step, where the loss bends between θ and
     θ + step. A unit exactly on its kink only leaves it, so the loss is smooth on the way and
-    a one-sided difference there is the one-sided derivative.
+    a one-sided difference there is the one-sided derivative. ``on_kinks`` marks a step that
+    moved some unit sitting exactly on its kink at all, to either side or by an imaginary step:
+    a difference there measures one side's slope (σ'(0) = 0's, for a step to the off side or
+    an imaginary one), which a σ'(0) of the other side need not match.
     """
 
     changes: Array
     kinks: Array
     crossings: Array
+    on_kinks: Array
 
     @classmethod
     def from_flags(cls, changes: Array, flags: Array) -> LossChanges:
-        return cls(changes, (flags & _CHANGED) != 0, (flags & _CROSSED) != 0)
+        return cls(changes, *((flags & bit) != 0 for bit in _FLAGS))
 
 
 def _side_flags(moved: Array, original: Array, axis: int) -> Array:
-    """Per row (along ``axis``): _CHANGED if some unit changed side, | _CROSSED if off its kink."""
+    """Per row (along ``axis``): _CHANGED if some unit changed side, | _CROSSED if off its kink,
+    | _LEFT if some unit exactly on its kink moved."""
     changed = (moved.real > 0) != (original > 0)
     flags = np.where(np.any(changed, axis=axis), _CHANGED, np.uint8(0))
     crossed = np.any(changed & (original != 0), axis=axis)
-    return flags | np.where(crossed, _CROSSED, np.uint8(0))
+    left = np.any((original == 0) & (moved != original), axis=axis)
+    none = np.uint8(0)
+    return flags | np.where(crossed, _CROSSED, none) | np.where(left, _LEFT, none)
 
 
 @dataclass(frozen=True)
@@ -202,7 +213,7 @@ class PerturbationEngine:
                 z_rows[unit_rows[rows], np.arange(z_rows.shape[1])] += moves[rows]
                 row_changes, row_flags = self._forward_rows(j, z_rows, sample_rows[rows])
             _accumulate(changes, element_rows[rows], row_changes)
-            for bit in (_CHANGED, _CROSSED):
+            for bit in _FLAGS:
                 flags[element_rows[rows][(row_flags & bit) != 0]] |= bit
         return changes, flags
 
@@ -323,7 +334,8 @@ class PerturbationEngine:
 def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
     """Per (sample, unit i): the |Δa| at which z + Δa·gain[s, i] could first change side.
 
-    A unit above zero changes side when pushed down to 0; one at or below zero when pushed above.
+    A unit above zero changes side when pushed down to 0; one below zero when pushed above; one
+    exactly on its kink at any move, either way, so that the plain path flags it (_LEFT).
     The first array is for rising Δa, the second for falling Δa.
     """
     distance = np.abs(z)[:, None, :]
@@ -331,8 +343,9 @@ def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
         reach = distance / np.abs(gain)
     pushes_up = gain > 0
     above = (z > 0)[:, None, :]
-    rising_crosses = np.where(above, ~pushes_up & (gain != 0), pushes_up)
-    falling_crosses = np.where(above, pushes_up, ~pushes_up & (gain != 0))
+    on_kink = (z == 0)[:, None, :] & (gain != 0)
+    rising_crosses = np.where(above, ~pushes_up & (gain != 0), pushes_up) | on_kink
+    falling_crosses = np.where(above, pushes_up, ~pushes_up & (gain != 0)) | on_kink
     rise_limit = np.min(np.where(rising_crosses, reach, np.inf), axis=2)
     fall_limit = np.min(np.where(falling_crosses, reach, np.inf), axis=2)
     return rise_limit, fall_limit

@@ -78,9 +78,11 @@ def test_plain_text_of_a_pass_is_compact_and_ends_with_the_verdict(passing: Chec
     assert text.endswith("PASSED: 9 of 9 checks.\n")
     assert "FAIL" not in text
     assert "Cause" not in text
-    # Header, three tables (a blank line, title, header, rule and three rows), the diagnosis and
-    # the verdict: nothing more, and fewer lines than the boxed tables took (29).
-    assert len(text.splitlines()) == 3 + 3 * 7 + 3
+    # Header (with what the settings resolve), three tables (a blank line, title, header, rule and
+    # three rows), the diagnosis and the verdict: nothing more, and fewer lines than the boxed
+    # tables took (29).
+    assert "resolves errors above" in text.splitlines()[3]
+    assert len(text.splitlines()) == 4 + 3 * 7 + 3
 
 
 def test_a_sampled_check_says_in_its_verdict_how_little_it_saw(sampled: CheckReport) -> None:
