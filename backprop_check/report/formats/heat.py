@@ -121,10 +121,11 @@ def heatmap_lines(report: CheckReport, *, width: int) -> list[Line]:
     """Each failing tensor's relative errors as a grid of glyphs, a legend with numbers above.
 
     Two glyphs per element (a square in most fonts), as many columns as ``width`` allows; each
-    cell of a pooled grid is the worst element of its block.
+    cell of a pooled grid is the worst element of its block. Layers come in the tables' order,
+    from the output down, so the cause's grid comes before the grids of the rows it breaks.
     """
     lines: list[Line] = []
-    for check in report.checks:
+    for check in (check for layer in reversed(report.layers) for check in layer.checks):
         if check.element_errors is None or check.passed:
             continue
         errors = np.atleast_2d(check.element_errors)

@@ -149,3 +149,10 @@ def test_a_passing_report_says_so_at_the_top(passing: CheckReport) -> None:
     page = check_html([RunResult(OK_PATH, report=passing)])
     assert page.index('class="box pass"') < page.index("<h2")
     assert "All 9 checks passed" in page
+
+
+def test_ci_installs_the_browser_these_tests_render_with() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    install = script.index("apt-get install")
+    assert "chromium" in script[install : script.index("\n", install)]
+    assert install < script.index("\npytest")
