@@ -43,7 +43,9 @@ def test_the_grid_draws_a_failing_tensor_with_a_numbered_legend(failing, monkeyp
 
 def test_the_causes_grid_comes_first_then_the_layers_below(failing) -> None:
     text = lines_text(heatmap_lines(failing, width=80))
-    titles = [line.split(" relative error")[0] for line in text.splitlines() if "per element" in line]
+    titles = [
+        line.split(" relative error")[0] for line in text.splitlines() if "per element" in line
+    ]
     # σ' is broken: φ² is the cause, the rows of layers 2 and 1 follow from it.
     assert titles == ["φ²", "∇W²", "∇b²", "φ¹", "∇W¹", "∇b¹"]
 
