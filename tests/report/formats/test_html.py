@@ -3,6 +3,7 @@ element marked; rendered in headless Chromium without console errors, and not bl
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -156,3 +157,15 @@ def test_ci_installs_the_browser_these_tests_render_with() -> None:
     install = script.index("apt-get install")
     assert "chromium" in script[install : script.index("\n", install)]
     assert install < script.index("\npytest")
+
+
+def test_the_page_lists_the_kinks_and_the_warnings() -> None:
+    report = check(ROOT / "configs" / "relu_kinks.yaml")
+    kinked = next(c for c in report.checks if c.kink_indices)
+    warned = dataclasses.replace(report, warnings=("eps 1e-09 is below what float64 resolves",))
+    page = check_html([RunResult("configs/relu_kinks.yaml", report=warned)])
+    assert "<b>Warning:</b> eps 1e-09 is below what float64 resolves" in page
+    assert "Kinks (elements whose step crosses a ReLU&#x27;s 0): " in page
+    assert str(list(kinked.kink_indices[0])) in page
+    # Each kink is dotted on its heatmap.
+    assert page.count("<circle") >= len(kinked.kink_indices)
