@@ -37,7 +37,7 @@ HANG_LIMIT = 20.0
 # same test: a loaded machine slows both alike.
 SLOWER_THAN_A_CHECK = 10.0
 
-# The README's example config, as YAML text.
+# The example config of the docs (getting started), as YAML text.
 FULL = """\
 input_size: 4
 layers:
