@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import signal
 import threading
 import time
@@ -295,3 +296,13 @@ def bytes_read() -> Iterator[list[int]]:
     before = rchar()
     yield count
     count.append(rchar() - before)
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The rows of the layer tables in a text report: cells split at runs of two spaces."""
+    rows = []
+    for line in text.splitlines():
+        cells = re.split(r" {2,}", line.strip())
+        if line[:1] in ("φ", "∇") and len(cells) > 2 and cells[1].isdigit():
+            rows.append(cells)
+    return rows
