@@ -24,7 +24,7 @@ def test_an_impl_block_is_checked_and_unchecked_rows_are_said(
     result = runner.invoke(main, ["run", str(path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    phi_rows = [line for line in lines if line.startswith("│ φ")]
+    phi_rows = [line for line in lines if line.startswith("φ")]
     assert len(phi_rows) == 2
     assert all("not checked" in row for row in phi_rows)
     assert (
@@ -92,13 +92,14 @@ def test_the_forward_row_comes_first_and_fails_the_run(runner: CliRunner, tmp_pa
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
     forward = next(i for i, line in enumerate(lines) if line.startswith("forward (loss): "))
-    first_layer = next(i for i, line in enumerate(lines) if line.startswith("Layer 1"))
-    assert forward < first_layer
-    assert (
+    cause = lines.index("Cause: the forward row, your loss ≠ the config's network, from your loss")
+    first_layer = next(i for i, line in enumerate(lines) if line.startswith("Layer "))
+    assert forward < cause < first_layer
+    assert lines[forward].endswith(
         "your forward pass or loss differs from the network the config describes · FAIL"
-        in (lines[forward])
     )
-    assert "Your loss is ½ × the config's" in lines[forward + 1]
+    assert "Your loss is ½ × the config's" in " ".join(x.strip() for x in lines[cause:first_layer])
+    assert lines[-1] == "FAILED: 5 of 5 checked rows failed; 2 not checked."
     json_result = runner.invoke(main, ["run", str(path), "--format", "json"])
     document = json.loads(json_result.stdout)
     assert document["first_failure"] == {"layer": None, "quantity": "forward", "equation": None}
@@ -138,7 +139,7 @@ def test_built_in_backward_with_regularization_labels_eq3(
     path = impl_project(tmp_path, regularization={"half_l2": 0.1})
     result = runner.invoke(main, ["run", str(path)])
     assert result.exit_code == 0, result.output
-    w_rows = [line for line in result.stdout.splitlines() if line.startswith("│ ∇W")]
+    w_rows = [line for line in result.stdout.splitlines() if line.startswith("∇W")]
     assert len(w_rows) == 2
     assert all("3 + λW" in row for row in w_rows)
     document = json.loads(runner.invoke(main, ["run", str(path), "--format", "json"]).stdout)
@@ -207,3 +208,26 @@ def test_init_with_impl_overwrites_nothing(
     forced = runner.invoke(main, ["init", "--impl", "--force"])
     assert forced.exit_code == 0
     assert "def backward" in Path("my_backprop.py").read_text()
+
+
+def test_html_shows_the_forward_row_and_the_cause_it_names(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = impl_project(tmp_path, {"file": "network.py", "loss": "loss"}, half=True)
+    result = runner.invoke(main, ["run", str(path), "--format", "html"])
+    assert result.exit_code == 1, result.output
+    page = result.stdout
+    assert '<div class="box fail" id="forward">forward (loss): your loss' in page
+    assert "Cause: the forward row, your loss ≠ the config&#x27;s network" in page
+    assert page.index('id="forward"') < page.index('id="diagnosis"')
+
+
+def test_html_names_phi_from_w_and_b_when_phi_is_not_checked(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = impl_project(tmp_path, {"file": "network.py"}, sign=-1)
+    result = runner.invoke(main, ["run", str(path), "--format", "html"])
+    assert result.exit_code == 1, result.output
+    assert "Cause: φ² (not checked; told by ∇W and ∇b), Eq. 1 at layer 2" in result.stdout
+    text = runner.invoke(main, ["run", str(path)]).stdout
+    assert "Cause: φ² (not checked; told by ∇W and ∇b), Eq. 1 at layer 2" in text
