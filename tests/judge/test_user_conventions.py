@@ -247,3 +247,19 @@ def test_code_that_updates_the_weights_in_place_is_checked_at_the_given_ones() -
     assert report.passed, report.diagnosis
     assert report.forward is not None
     assert report.forward.passed
+
+
+def test_mean_code_returning_phi_under_reduce_sum_is_the_reduction() -> None:
+    # Every row, φ included, is 1/B × what reduce: sum gives: one key explains them all.
+    declared = {"reduce": "sum", "returns": ["dW", "db", "phi"]}
+    report = check(config(**declared), impl=user_code(returns=["dW", "db", "phi"]))
+    assert not report.passed
+    assert report.first_failure is not None
+    assert (report.first_failure.quantity, report.first_failure.equation) == ("W", 3)
+    assert report.diagnosis.startswith(
+        "Every failing φ, ∇W and ∇b is 1/B × the finite differences (B = 5, the batch size): "
+        "the error is in the reduction of Eq. 3 and Eq. 4"
+    )
+    phis = [c for c in report.checked if c.quantity == "phi"]
+    assert all("where the config declares reduce: sum; declare reduce: mean" in (c.hint or "")
+               for c in phis)  # fmt: skip
