@@ -154,7 +154,8 @@ def watch(
     jobs: int | None,
     **overrides: object,
 ) -> Status:
-    """Re-check CONFIG (and your --impl file) every time you save either: edit, save, look.
+    """Re-check CONFIG (and your --impl file, or the one its impl: names) every time you save
+    either: edit, save, look.
 
     Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
     """
@@ -162,7 +163,7 @@ def watch(
     from ..report.presenter import Presenter
 
     presenter = Presenter()
-    paths = [config] + ([impl] if impl is not None else [])
+    paths = [config] + ([impl] if impl is not None else _impl_file(config))
     checks = 0
 
     def run_once() -> None:
@@ -190,6 +191,18 @@ def watch(
         plural = "" if checks == 1 else "s"
         raise Interrupted(f"Stopped watching {config} after {checks} check{plural}.") from None
     return Status.PASSED
+
+
+def _impl_file(config: Path) -> list[Path]:
+    """The file a config's ``impl:`` block names, watched beside it; none when the config does
+    not read yet (its own error is shown at the first check)."""
+    from ..spec.config import load_config
+
+    try:
+        spec = load_config(config).impl
+    except BackpropCheckError:
+        return []
+    return [spec.file] if spec is not None else []
 
 
 @main.command()
