@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -170,8 +171,10 @@ class Checker:
         try:
             with np.errstate(all="ignore"), ThreadPoolExecutor(max_workers=self.jobs) as pool:
                 for target in self.targets:
+                    started = time.perf_counter()
                     row, numeric[target] = self._check_target(target, pool, progress)
-                    completed.append(row)
+                    seconds = time.perf_counter() - started
+                    completed.append(dataclasses.replace(row, seconds=seconds))
         except KeyboardInterrupt:
             raise CheckInterrupted(tuple(completed), len(self.targets)) from None
         except BackpropCheckError as error:  # your loss called too often, or failing
@@ -306,9 +309,7 @@ class Checker:
             else float(np.max(estimates.error, initial=0.0)),
             hint=found.sentence if found is not None else None,
             factor=found.factor if found is not None else None,
-            element_errors=None
-            if comparison.passed
-            else error_map(shape, elements, analytic_checked, judged, exclude),
+            element_errors=error_map(shape, elements, analytic_checked, judged, exclude),
             sources=self._sources(target),
             unresolved=unresolved,
             unjudged=verdicts.count,

@@ -102,12 +102,19 @@ def _factors(symbol: str, quantity: str, declared: Declared) -> list[tuple[float
     """(factor, sentence) for each factor a declared convention explains."""
     B, n = declared.batch_size, declared.output_units
     found: list[tuple[float, str]] = []
-    if declared.user_phi and quantity == "phi" and B > 1:
+    if declared.user_phi and quantity == "phi" and declared.reduce == "mean" and B > 1:
         found.append((
             float(B),
             f"{symbol} is B × the finite differences (B = {B}): your φ is the per-sample "
             "∂L_s/∂z, not ∂(your loss)/∂z of the batch loss, which under reduce: mean is the "
             f"per-sample φ divided by B; return that, {_MISMATCH}.",
+        ))  # fmt: skip
+    if declared.user_phi and quantity == "phi" and declared.reduce == "sum" and B > 1:
+        found.append((
+            1.0 / B,
+            f"{symbol} is 1/B × the finite differences (B = {B}): your φ is ∂/∂z of the batch "
+            "mean, the per-sample φ divided by B, where the config declares reduce: sum; "
+            f"declare reduce: mean, {_MISMATCH}.",
         ))  # fmt: skip
     if declared.reduce is not None and quantity != "phi" and B > 1:
         summed = declared.reduce == "mean"

@@ -87,6 +87,9 @@ def _first(
     depth = max(by_layer)
     layer = by_layer[j]
     phi_checked = not any(check.quantity == "phi" and check.skipped for check in layer.checks)
+    if phi_checked and first.sources and _batch_factor(failing, batch_size):
+        w = next(check for check in failing if check.quantity in ("W", "b"))
+        return w, FirstFailure(w.layer, "W", 3), _reduction(failing, batch_size)
     if first.unresolved or first.quantity == "phi" or phi_checked:
         sentence = _explain(first, layer, depth, loss=loss, output_special_case=output_special_case)
         return first, FirstFailure(j, first.quantity, first.equation), sentence
@@ -103,9 +106,10 @@ def _first(
 
 
 def _batch_factor(failing: list[QuantityCheck], batch_size: int) -> bool:
-    """Every failing ∇W and ∇b is off by exactly B, or every one by exactly 1/B (B > 1)."""
-    rows = [check for check in failing if check.quantity in ("W", "b")]
-    if batch_size <= 1 or not rows or len(rows) != len(failing):
+    """Every failing ∇W and ∇b (and φ your backward returned) is off by exactly B, or every one
+    by exactly 1/B (B > 1), and some ∇W or ∇b is among them."""
+    rows = [c for c in failing if c.quantity in ("W", "b") or (c.quantity == "phi" and c.sources)]
+    if batch_size <= 1 or len(rows) != len(failing) or all(c.quantity == "phi" for c in rows):
         return False
     return any(
         all(check.factor is not None and np.isclose(check.factor, target) for check in rows)
@@ -116,8 +120,9 @@ def _batch_factor(failing: list[QuantityCheck], batch_size: int) -> bool:
 def _reduction(failing: list[QuantityCheck], batch_size: int) -> str:
     factor = failing[0].factor or 0.0
     summed = factor > 1
+    rows = "φ, ∇W and ∇b" if any(c.quantity == "phi" for c in failing) else "∇W and ∇b"
     return (
-        f"Every failing ∇W and ∇b is {'B' if summed else '1/B'} × the finite differences "
+        f"Every failing {rows} is {'B' if summed else '1/B'} × the finite differences "
         f"(B = {batch_size}, the batch size): the error is in the reduction of Eq. 3 and Eq. 4 — "
         f"your code {'sums over' if summed else 'averages'} the batch where the config declares "
         f"reduce: {'mean' if summed else 'sum'}; declare reduce: {'sum' if summed else 'mean'}, "

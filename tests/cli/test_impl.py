@@ -7,7 +7,6 @@ import json
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -15,76 +14,17 @@ from click.testing import CliRunner
 
 from backprop_check.cli import main
 
-# A rows/mean backward (and loss) for a 3 → 4 tanh → 3 softmax network; TRANSPOSE switches the
-# orientation its weights and ∇W keep (DW_T: its ∇W alone), SIGN plants the loss-gradient sign
-# bug, HALF halves the loss.
-CODE = """\
-import numpy as np
-
-TRANSPOSE, SIGN, HALF, DW_T = {transpose}, {sign}, {half}, {dw_t}
-
-
-def _forward(weights, biases, x):
-    weights = [w.T for w in weights] if TRANSPOSE else weights
-    z1 = x @ weights[0].T + biases[0]
-    a1 = np.tanh(z1)
-    z2 = a1 @ weights[1].T + biases[1]
-    e = np.exp(z2 - z2.max(axis=1, keepdims=True))
-    return weights, z1, a1, e / e.sum(axis=1, keepdims=True)
-
-
-def backward(weights, biases, x, y):
-    weights, z1, a1, a2 = _forward(weights, biases, x)
-    phi2 = SIGN * (a2 - y) / len(x)
-    phi1 = (phi2 @ weights[1]) * (1 - np.tanh(z1) ** 2)
-    dW = [phi1.T @ x, phi2.T @ a1]
-    dW = [g.T for g in dW] if TRANSPOSE != DW_T else dW
-    return dW, [phi1.sum(0), phi2.sum(0)]
-
-
-def loss(weights, biases, x, y):
-    a2 = _forward(weights, biases, x)[3]
-    return HALF * -np.mean(np.sum(y * np.log(a2), axis=1))
-"""
-NETWORK: dict[str, Any] = {
-    "input_size": 3,
-    "layers": [{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}],
-    "loss": "categorical_crossentropy",
-    "batch_size": 5,
-    "seed": 3,
-}
-
-
-def _project(
-    folder: Path,
-    impl: dict[str, Any] | None = None,
-    *,
-    transpose: bool = False,
-    sign: int = 1,
-    half: bool = False,
-    dw_t: bool = False,
-    name: str = "network.py",
-    **top: Any,
-) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    code = CODE.format(transpose=transpose, sign=sign, half=0.5 if half else 1.0, dw_t=dw_t)
-    (folder / name).write_text(code, encoding="utf-8")
-    document = {**NETWORK, **top}
-    if impl is not None:
-        document["impl"] = impl
-    path = folder / "net.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    return path
+from ..helpers import impl_project
 
 
 def test_an_impl_block_is_checked_and_unchecked_rows_are_said(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    path = _project(tmp_path, {"file": "network.py"})
+    path = impl_project(tmp_path, {"file": "network.py"})
     result = runner.invoke(main, ["run", str(path)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    phi_rows = [line for line in lines if line.startswith("│ φ")]
+    phi_rows = [line for line in lines if line.startswith("φ")]
     assert len(phi_rows) == 2
     assert all("not checked" in row for row in phi_rows)
     assert (
@@ -92,12 +32,13 @@ def test_an_impl_block_is_checked_and_unchecked_rows_are_said(
         "and ∇b only, no φ."
     ) in lines
     assert lines[-1] == "PASSED: 4 of 4 checked rows; 2 not checked."
+    assert f"your code: {tmp_path / 'network.py'} (backward)" in lines
 
 
 def test_json_marks_skipped_rows_and_counts_only_checked_ones(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    path = _project(tmp_path, {"file": "network.py"})
+    path = impl_project(tmp_path, {"file": "network.py"})
     result = runner.invoke(main, ["run", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -114,7 +55,7 @@ def test_json_marks_skipped_rows_and_counts_only_checked_ones(
 
 
 def test_junit_counts_skipped_rows_as_skipped(runner: CliRunner, tmp_path: Path) -> None:
-    path = _project(tmp_path, {"file": "network.py"})
+    path = impl_project(tmp_path, {"file": "network.py"})
     result = runner.invoke(main, ["run", str(path), "--format", "junit"])
     assert result.exit_code == 0, result.output
     suite = ET.fromstring(result.stdout)
@@ -128,7 +69,7 @@ def test_junit_counts_skipped_rows_as_skipped(runner: CliRunner, tmp_path: Path)
 
 
 def test_markdown_says_not_checked(runner: CliRunner, tmp_path: Path) -> None:
-    path = _project(tmp_path, {"file": "network.py"})
+    path = impl_project(tmp_path, {"file": "network.py"})
     result = runner.invoke(main, ["run", str(path), "--format", "markdown"])
     assert result.exit_code == 0, result.output
     assert "| 0 of 4 (2 not checked) | All 4 checked rows pass; 2 φ rows not checked" in (
@@ -137,7 +78,7 @@ def test_markdown_says_not_checked(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_a_bug_exits_1_and_json_names_the_first_failure(runner: CliRunner, tmp_path: Path) -> None:
-    path = _project(tmp_path, {"file": "network.py"}, sign=-1)
+    path = impl_project(tmp_path, {"file": "network.py"}, sign=-1)
     result = runner.invoke(main, ["run", str(path), "--format", "json"])
     assert result.exit_code == 1, result.output
     document = json.loads(result.stdout)
@@ -146,18 +87,19 @@ def test_a_bug_exits_1_and_json_names_the_first_failure(runner: CliRunner, tmp_p
 
 
 def test_the_forward_row_comes_first_and_fails_the_run(runner: CliRunner, tmp_path: Path) -> None:
-    path = _project(tmp_path, {"file": "network.py", "loss": "loss"}, half=True)
+    path = impl_project(tmp_path, {"file": "network.py", "loss": "loss"}, half=True)
     result = runner.invoke(main, ["run", str(path)])
     assert result.exit_code == 1, result.output
     lines = result.stdout.splitlines()
     forward = next(i for i, line in enumerate(lines) if line.startswith("forward (loss): "))
-    first_layer = next(i for i, line in enumerate(lines) if line.startswith("Layer 1"))
-    assert forward < first_layer
-    assert (
+    cause = lines.index("Cause: the forward row, your loss ≠ the config's network, from your loss")
+    first_layer = next(i for i, line in enumerate(lines) if line.startswith("Layer "))
+    assert forward < cause < first_layer
+    assert lines[forward].endswith(
         "your forward pass or loss differs from the network the config describes · FAIL"
-        in (lines[forward])
     )
-    assert "Your loss is ½ × the config's" in lines[forward + 1]
+    assert "Your loss is ½ × the config's" in " ".join(x.strip() for x in lines[cause:first_layer])
+    assert lines[-1] == "FAILED: 5 of 5 checked rows failed; 2 not checked."
     json_result = runner.invoke(main, ["run", str(path), "--format", "json"])
     document = json.loads(json_result.stdout)
     assert document["first_failure"] == {"layer": None, "quantity": "forward", "equation": None}
@@ -169,7 +111,7 @@ def test_the_forward_row_comes_first_and_fails_the_run(runner: CliRunner, tmp_pa
 def test_the_option_overrides_the_block_file_and_keeps_its_conventions(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    path = _project(tmp_path, {"file": "absent.py", "weights": "in_out"}, transpose=True)
+    path = impl_project(tmp_path, {"file": "absent.py", "weights": "in_out"}, transpose=True)
     missing = runner.invoke(main, ["run", str(path)])
     assert missing.exit_code == 2
     assert "key 'impl.file'" in missing.stderr
@@ -181,7 +123,7 @@ def test_the_option_overrides_the_block_file_and_keeps_its_conventions(
 def test_a_convention_mismatch_exits_2_in_one_located_paragraph(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    path = _project(tmp_path, {"file": "network.py"}, dw_t=True)
+    path = impl_project(tmp_path, {"file": "network.py"}, dw_t=True)
     result = runner.invoke(main, ["run", str(path)])
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -194,10 +136,10 @@ def test_a_convention_mismatch_exits_2_in_one_located_paragraph(
 def test_built_in_backward_with_regularization_labels_eq3(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    path = _project(tmp_path, regularization={"half_l2": 0.1})
+    path = impl_project(tmp_path, regularization={"half_l2": 0.1})
     result = runner.invoke(main, ["run", str(path)])
     assert result.exit_code == 0, result.output
-    w_rows = [line for line in result.stdout.splitlines() if line.startswith("│ ∇W")]
+    w_rows = [line for line in result.stdout.splitlines() if line.startswith("∇W")]
     assert len(w_rows) == 2
     assert all("3 + λW" in row for row in w_rows)
     document = json.loads(runner.invoke(main, ["run", str(path), "--format", "json"]).stdout)
@@ -209,7 +151,7 @@ def test_built_in_backward_with_regularization_labels_eq3(
 
 def test_the_penalty_is_in_the_checked_loss(runner: CliRunner, tmp_path: Path) -> None:
     # Code without an L2 term, checked under regularization: ∇W fails on every layer, naming l2.
-    path = _project(tmp_path, {"file": "network.py"}, regularization={"l2": 0.1})
+    path = impl_project(tmp_path, {"file": "network.py"}, regularization={"l2": 0.1})
     result = runner.invoke(main, ["run", str(path), "--format", "json"])
     assert result.exit_code == 1, result.output
     document = json.loads(result.stdout)
@@ -266,3 +208,26 @@ def test_init_with_impl_overwrites_nothing(
     forced = runner.invoke(main, ["init", "--impl", "--force"])
     assert forced.exit_code == 0
     assert "def backward" in Path("my_backprop.py").read_text()
+
+
+def test_html_shows_the_forward_row_and_the_cause_it_names(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = impl_project(tmp_path, {"file": "network.py", "loss": "loss"}, half=True)
+    result = runner.invoke(main, ["run", str(path), "--format", "html"])
+    assert result.exit_code == 1, result.output
+    page = result.stdout
+    assert '<div class="box fail" id="forward">forward (loss): your loss' in page
+    assert "Cause: the forward row, your loss ≠ the config&#x27;s network" in page
+    assert page.index('id="forward"') < page.index('id="diagnosis"')
+
+
+def test_html_names_phi_from_w_and_b_when_phi_is_not_checked(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = impl_project(tmp_path, {"file": "network.py"}, sign=-1)
+    result = runner.invoke(main, ["run", str(path), "--format", "html"])
+    assert result.exit_code == 1, result.output
+    assert "Cause: φ² (not checked; told by ∇W and ∇b), Eq. 1 at layer 2" in result.stdout
+    text = runner.invoke(main, ["run", str(path)]).stdout
+    assert "Cause: φ² (not checked; told by ∇W and ∇b), Eq. 1 at layer 2" in text

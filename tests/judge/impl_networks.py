@@ -81,6 +81,7 @@ def user_code(
         if bug == "no_penalty":
             dW = [g - 2 * coefficient * w for g, w in zip(dW, ws, strict=True)]
         phi = [scale * p / len(x) for p in grads["phi"]]
+        phi = grads["phi"] if bug == "phi_per_sample" else phi
         value = scale * grads["loss_mean"] + coefficient * sum(np.sum(w * w) for w in ws)
         value = value / 2 if bug == "half_loss" else value
         if bug != "transposed_dW":

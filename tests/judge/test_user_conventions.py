@@ -199,3 +199,67 @@ def test_an_l2_penalty_of_the_wrong_strength_names_the_strength_in_the_code() ->
     report = check(config(regularization={"l2": 0.1}), impl=user_code(regularization={"l2": 0.3}))
     assert not report.passed
     assert "declare l2: 0.3 (or half_l2: 0.6)" in report.diagnosis
+
+
+def test_a_per_sample_phi_under_reduce_mean_is_named() -> None:
+    case = {"returns": ["dW", "db", "phi"]}
+    report = check(config(**case), impl=user_code(bug="phi_per_sample", **case))
+    assert not report.passed
+    phis = [c for c in report.checked if c.quantity == "phi"]
+    assert all(not c.passed for c in phis)
+    assert all(
+        "is B × the finite differences (B = 5): your φ is the per-sample ∂L_s/∂z" in (c.hint or "")
+        for c in phis
+    )
+    assert all(c.passed for c in report.checked if c.quantity != "phi")
+
+
+def test_gradients_of_half_sse_under_mse_name_the_loss() -> None:
+    document = config("mse")
+    document["layers"][1]["units"] = 3
+    report = check(document, impl=user_code(cost="half_sse"))
+    assert not report.passed
+    failing = [c for c in report.checked if not c.passed]
+    assert failing
+    assert all(
+        "is n/2 × the finite differences (n = 3 outputs): your code differentiates ½ Σ(y − a)² "
+        "where the config declares mse" in (c.hint or "")
+        for c in failing
+    )
+    assert all("declare loss: half_sse, or your config does not" in (c.hint or "") for c in failing)
+
+
+def test_code_that_updates_the_weights_in_place_is_checked_at_the_given_ones() -> None:
+    # Layer objects whose backward takes an SGD step: the arrays handed over are copies, so the
+    # step changes neither the network the finite differences perturb nor the next call's input.
+    inner = user_code()
+
+    def backward(weights, biases, x, y):
+        results = inner["backward"](weights, biases, x, y)
+        for w, g in zip(weights, results[0], strict=True):
+            w -= 0.5 * g
+        for b, g in zip(biases, results[1], strict=True):
+            b -= 0.5 * g
+        x *= 0.0
+        return results
+
+    report = check(config(loss="loss"), impl={"backward": backward, "loss": inner["loss"]})
+    assert report.passed, report.diagnosis
+    assert report.forward is not None
+    assert report.forward.passed
+
+
+def test_mean_code_returning_phi_under_reduce_sum_is_the_reduction() -> None:
+    # Every row, φ included, is 1/B × what reduce: sum gives: one key explains them all.
+    declared = {"reduce": "sum", "returns": ["dW", "db", "phi"]}
+    report = check(config(**declared), impl=user_code(returns=["dW", "db", "phi"]))
+    assert not report.passed
+    assert report.first_failure is not None
+    assert (report.first_failure.quantity, report.first_failure.equation) == ("W", 3)
+    assert report.diagnosis.startswith(
+        "Every failing φ, ∇W and ∇b is 1/B × the finite differences (B = 5, the batch size): "
+        "the error is in the reduction of Eq. 3 and Eq. 4"
+    )
+    phis = [c for c in report.checked if c.quantity == "phi"]
+    assert all("where the config declares reduce: sum; declare reduce: mean" in (c.hint or "")
+               for c in phis)  # fmt: skip

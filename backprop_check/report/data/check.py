@@ -79,7 +79,8 @@ class QuantityCheck:
     hint: str | None = None
     # The user's functions (--impl) that computed this row; empty when built in.
     sources: tuple[str, ...] = ()
-    # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
+    # Per-element relative errors of a tensor checked element by element (NaN where unchecked),
+    # for heatmaps.
     element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
     # The tensor's shape where the comparison's is another: a directional row compares K
     # directional derivatives, not the tensor's elements.
@@ -93,6 +94,9 @@ class QuantityCheck:
     term: str = ""
     # analytic / numeric where the whole row is off by one constant factor (a hint found it).
     factor: float | None = None
+    # Wall-clock seconds the row took (for JUnit); None where not measured. Not in the JSON
+    # document, which stays the same from run to run.
+    seconds: float | None = field(default=None, compare=False)
 
     @property
     def skipped(self) -> bool:
@@ -343,6 +347,8 @@ class RunResult:
     config: str
     report: CheckReport | None = None
     error: str | None = None
+    # Wall-clock seconds the config took, loading included (for JUnit); None where not measured.
+    seconds: float | None = field(default=None, compare=False)
 
     @property
     def status(self) -> str:
