@@ -100,6 +100,10 @@ def test_the_forward_row_comes_first_and_fails_the_run(runner: CliRunner, tmp_pa
     )
     assert "Your loss is ½ × the config's" in " ".join(x.strip() for x in lines[cause:first_layer])
     assert lines[-1] == "FAILED: 5 of 5 checked rows failed; 2 not checked."
+    assert result.stdout.count("The forward row fails: ") == 1  # said once, at the top
+    # Every failing row compares against your loss: each follows from the forward row.
+    assert "∇W², ∇b², ∇W¹, ∇b¹ only inherit the error of the forward row" in result.stdout
+    assert result.stdout.count("follows from the forward row; fix the forward row first.") == 4
     json_result = runner.invoke(main, ["run", str(path), "--format", "json"])
     document = json.loads(json_result.stdout)
     assert document["first_failure"] == {"layer": None, "quantity": "forward", "equation": None}
