@@ -29,6 +29,7 @@ CONVENTIONS: list[dict[str, Any]] = [
     {"returns": ["loss", "dW", "db"]},
     {"per_sample": True, "layout": "columns", "returns": ["db", "dW"]},
     {"per_sample": True, "returns": ["dW", "db", "phi"], "reduce": "sum"},
+    {"per_sample": True, "labels": "index", "weights": "in_out", "biases": "row"},
     {"regularization": {"l2": 0.1}},
     {"regularization": {"half_l2": 0.1}, "reduce": "sum"},
     {"layout": "columns", "biases": "column", "weights": "in_out", "returns": ["phi", "db", "dW"]},
