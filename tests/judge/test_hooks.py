@@ -319,6 +319,11 @@ def test_an_exit_in_user_code_is_exit_2_and_the_other_configs_still_run(tmp_path
     assert "your code called sys.exit(0) at line 7" in result.stderr
     document = json.loads(result.stdout)
     assert [run.get("error", "").startswith(str(user)) for run in document["runs"]] == [True, True]
+    # As reported, a CI job got exit 0 and no JUnit file: now the file says what happened.
+    junit = tmp_path / "report.xml"
+    args = ["run", str(config), "--impl", str(user), "--format", "junit", "--output", str(junit)]
+    assert CliRunner().invoke(main, args).exit_code == 2
+    assert "your code called sys.exit(0) at line 7" in junit.read_text(encoding="utf-8")
 
 
 def test_ctrl_c_in_user_code_keeps_its_meaning(tmp_path: Path) -> None:
