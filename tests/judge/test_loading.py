@@ -196,8 +196,7 @@ def test_a_syntax_error_in_the_sibling_names_the_sibling(tmp_path: Path, elsewhe
     helper.write_text("import numpy as np\n\ndef softmax(z:\n    pass\n", encoding="utf-8")
     with pytest.raises(BackpropCheckError) as raised:
         check(path)
-    assert str(raised.value) == (
-        f"{helper}, line 3: is not valid Python ('(' was never closed); "
-        f"{path.parent / 'network.py'} imports it."
-    )
+    message = str(raised.value)  # Python's own words for the mistake vary by version
+    assert message.startswith(f"{helper}, line 3: is not valid Python (")
+    assert message.endswith(f"); {path.parent / 'network.py'} imports it.")
     assert "netmath_issue10" not in sys.modules
