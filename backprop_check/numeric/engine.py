@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core.network import Network
 from .targets import Target
+from .weight_blocks import WeightBlocks, block_columns, rectangle
 
 __all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
 
@@ -102,6 +103,7 @@ class PerturbationEngine:
         self._a_by_unit = [np.ascontiguousarray(a.T) for a in self.trace.activations]
         self._y_by_unit = np.ascontiguousarray(y.T)
         self._chains: dict[int, _Chain] = {}
+        self._blocks: dict[int, WeightBlocks | None] = {}
         self._chains_lock = threading.Lock()
 
     @property
@@ -149,6 +151,9 @@ class PerturbationEngine:
             changes, flags = self._column_changes(j, units, columns, deltas, samples=samples)
             return LossChanges.from_flags(changes, flags)
         if target.quantity == "W":
+            blocked = self._blocked_changes(j, step, elements)
+            if blocked is not None:
+                return blocked
             units, inputs = np.divmod(elements, self.network.W(j).shape[1])
             deltas = step * self._a_by_unit[j - 1][inputs]
         else:
@@ -156,6 +161,50 @@ class PerturbationEngine:
             deltas = np.full((elements.size, self.batch_size), step)
         columns = (z_by_unit[units], self._a_by_unit[j][units])
         changes, flags = self._column_changes(j, units, columns, deltas, samples=None)
+        return LossChanges.from_flags(changes / self.batch_size, flags)
+
+    def block_columns(self, target: Target) -> int | None:
+        """Inputs of W^j per call that suit the block path (all units each), or None without one."""
+        if target.quantity != "W" or self._weight_blocks(target.layer) is None:
+            return None
+        classes, units = self.trace.zs[-1].shape[1], self.network.W(target.layer).shape[0]
+        within_budget = self.max_memory // 2 // (classes * units * _BYTES * _TEMPORARIES)
+        return min(block_columns(classes, units), within_budget) or None
+
+    def _weight_blocks(self, j: int) -> WeightBlocks | None:
+        """The block path for W^j (:mod:`.weight_blocks`), cached; None where it does not apply."""
+        if j >= self.network.depth:
+            return None
+        chain = self._chain(j)
+        with self._chains_lock:
+            if j not in self._blocks:
+                limits = None if chain.up is None or chain.down is None else (chain.up, chain.down)
+                usable = chain.end == self.network.depth
+                self._blocks[j] = (
+                    WeightBlocks.build(self.network, self.trace, self.y, j, chain.gain, limits)
+                    if usable
+                    else None
+                )
+            return self._blocks[j]
+
+    def _blocked_changes(self, j: int, step: complex, elements: Array) -> LossChanges | None:
+        """W^j's loss changes by blocks of units × inputs, when the elements form one."""
+        blocks = self._weight_blocks(j)
+        block = None if blocks is None else rectangle(elements, self.network.W(j).shape[1])
+        if blocks is None or block is None:
+            return None
+        units, inputs, order = block
+        result = blocks.changes(step, units, inputs, side_flags=_side_flags)
+        changes, flags = result.changes, result.flags
+        positions, samples, moves = result.rest
+        if positions.size:
+            row_changes, row_flags = self._propagate(
+                j, units[positions // inputs.size], samples, moves
+            )
+            _accumulate(changes, positions, row_changes)
+            np.bitwise_or.at(flags, positions, row_flags)
+        if order is not None:
+            changes[order], flags[order] = changes.copy(), flags.copy()
         return LossChanges.from_flags(changes / self.batch_size, flags)
 
     def _column_changes(

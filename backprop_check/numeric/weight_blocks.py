@@ -1,0 +1,218 @@
+"""W^j perturbations that reach a softmax–cross-entropy output linearly, a block at a time.
+
+When every layer after j up to the logits is piecewise linear (the engine's linear chain) and the
+output is softmax with categorical cross-entropy, moving a^j[s, i] by Δa moves the logits by
+δ = Δa·g, g = gain[:, s, i], and the sample's loss by
+
+    ΔL_s = L_s(z^J + δ) − L_s(z^J) = Y_s log Σ_c p_sc e^{δ_c} − Δa (y_s · g),
+
+with p_s = softmax(z^J_s) and Y_s = Σ_c y_sc: the same loss change as a forward pass from the moved
+logits, without their max-shift, gathering or second loss. With g' = g − (y_s · g)/Y_s it reads
+Y_s log Σ_c p_sc e^{Δa g'_c}. For W^j[i, k] the rows of one sample share g' per unit i and Δa per
+(unit, input), so a block of units × inputs is one broadcast product, one exp and one
+matrix-vector product with p_s: little beyond the exps themselves. The sum needs no max-shift
+while every |Δa g'| stays small; rows where it might not, or where some unit between j and J
+could change side, are left to the engine's own row-by-row path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.activations import ACTIVATIONS, Activation
+from ..core.losses import LOSSES
+from ..core.network import Network, Trace
+
+__all__ = ["BlockChanges", "WeightBlocks", "block_columns", "rectangle"]
+
+Array = np.ndarray
+SideFlags = Callable[[Array, Array, int], Array]
+
+# exp(±30) is far from overflow, and a term e^{log p + δ} that underflowed in p stays below
+# e^{−745+30}: negligible next to the others' sum, which is at least e^{−30}.
+_SAFE_EXPONENT = 30.0
+# Numbers in one sample's (classes × inputs × units) exponent block: big enough that numpy's
+# per-call cost vanishes, small enough to stay in cache.
+_BLOCK_NUMBERS = 1 << 19
+
+
+def block_columns(classes: int, units: int) -> int:
+    """Inputs per block of W^j (all its units): one sample's exponents then fit the block size."""
+    return max(1, _BLOCK_NUMBERS // max(1, classes * units))
+
+
+@dataclass(frozen=True)
+class BlockChanges:
+    """Per element of a units × inputs block (unit-major): Σ_s ΔL_s and side flags.
+
+    ``rest`` rows (element position, sample, Δa) were left out of ``changes``: the engine pushes
+    them through its own path and adds them.
+    """
+
+    changes: Array
+    flags: Array
+    rest: tuple[Array, Array, Array]
+
+
+def rectangle(elements: Array, width: int) -> tuple[Array, Array, Array | None] | None:
+    """(units, inputs, order) when the flat W indices are every pair of some units and inputs.
+
+    ``order`` sorts ``elements`` into unit-major order (None when they already are); None when the
+    indices are no such product.
+    """
+    if elements.size == 0:
+        return None
+    order = None if np.all(elements[1:] > elements[:-1]) else np.argsort(elements, kind="stable")
+    ordered = elements if order is None else elements[order]
+    units = np.unique(ordered // width)
+    inputs = ordered[: ordered.size // units.size] % width
+    if units.size * inputs.size != ordered.size:
+        return None
+    if not np.array_equal((units[:, None] * width + inputs).ravel(), ordered):
+        return None
+    return units, inputs, order
+
+
+class WeightBlocks:
+    """Loss changes of W^j perturbations through a linear chain into softmax + CCE."""
+
+    def __init__(
+        self,
+        *,
+        activation: Activation,
+        z: Array,
+        a: Array,
+        a_previous: Array,
+        gain: Array,
+        logits: Array,
+        y: Array,
+        limits: tuple[Array, Array] | None,
+    ) -> None:
+        """``gain`` is (classes, B, units_j), or (classes, units_j) when one for every sample."""
+        self.activation = activation
+        self.z, self.a, self.a_previous, self.limits = z, a, a_previous, limits
+        top = np.max(logits, axis=1, keepdims=True)
+        log_p = logits - top - np.log(np.sum(np.exp(logits - top), axis=1, keepdims=True))
+        self.p = np.exp(log_p)
+        self.label_sums = np.sum(y, axis=1)
+        per_sample = (
+            np.broadcast_to(gain[:, None, :], (gain.shape[0], *z.shape)) if gain.ndim == 2 else gain
+        )
+        # (B, classes, units): g' = g − (y_s·g)/Y_s; a sample without labels has L_s ≡ 0.
+        gains = np.ascontiguousarray(per_sample.transpose(1, 0, 2))
+        label_gain = np.einsum("sc,sci->si", y, gains)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shift = np.where(
+                self.label_sums[:, None] != 0, label_gain / self.label_sums[:, None], 0
+            )
+        self.gains = gains - shift[:, None, :]
+        self.largest_gain = np.max(np.abs(self.gains), axis=1)
+
+    @classmethod
+    def build(
+        cls,
+        network: Network,
+        trace: Trace,
+        y: Array,
+        layer: int,
+        chain_gain: Array | None,
+        limits: tuple[Array, Array] | None,
+    ) -> WeightBlocks | None:
+        """The blocks for W^layer, or None where this shortcut does not apply."""
+        depth = network.depth
+        if (
+            layer >= depth
+            or network.activation(depth) is not ACTIVATIONS["softmax"]
+            or network.loss is not LOSSES["categorical_crossentropy"]
+            or any(t.dtype != np.float64 for t in (*trace.zs, *trace.activations, y))
+        ):
+            return None
+        return cls(
+            activation=network.activation(layer),
+            z=trace.z(layer),
+            a=trace.a(layer),
+            a_previous=trace.a(layer - 1),
+            gain=network.W(layer + 1) if chain_gain is None else chain_gain,
+            logits=trace.zs[-1],
+            y=y,
+            limits=limits,
+        )
+
+    def changes(
+        self, step: complex, units: Array, inputs: Array, *, side_flags: SideFlags
+    ) -> BlockChanges:
+        """Σ over samples of ΔL_s for W^j[i, k] += step, every i in ``units``, k in ``inputs``."""
+        dtype = np.result_type(step, self.z)
+        totals = np.zeros((units.size, inputs.size), dtype=dtype)
+        flags = np.zeros(totals.shape, dtype=np.uint8)
+        z, a = self.z[:, units], self.a[:, units]
+        shifts = step * self.a_previous[:, inputs]
+        # One buffer for every sample's exponents: a fresh one each time costs page faults.
+        buffer = np.empty(self.gains.shape[1] * totals.size, dtype=dtype)
+        rest: list[tuple[Array, Array, Array]] = []
+        for s in range(z.shape[0]):
+            live = self._moving_units(z[s], shifts[s])
+            if live.size == 0:
+                continue
+            z_live, reach = z[s, live], np.max(np.abs(shifts[s]))
+            moved = z_live[:, None] + shifts[s]
+            moves = self.activation.value(moved) - a[s, live][:, None]
+            if self.activation.kinks and np.any(np.abs(z_live) <= reach):
+                flags[live] |= side_flags(moved[None], z_live[None, :, None], 0)
+            apart = self._apart(s, units[live], moves)
+            if apart is not None:
+                u, k = np.nonzero(apart)
+                rest.append(((live[u] * inputs.size + k), np.full(k.size, s), moves[u, k]))
+            if self.label_sums[s] == 0 or (apart is not None and apart.all()):
+                continue
+            losses = self._sample_changes(s, units[live], moves, buffer)
+            if apart is not None:
+                losses[apart] = 0
+            totals[live] += losses
+        rows = (
+            tuple(np.concatenate(parts) for parts in zip(*rest, strict=True))
+            if rest
+            else (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0, dtype))
+        )
+        return BlockChanges(totals.ravel(), flags.ravel(), rows)  # type: ignore[arg-type]
+
+    def _moving_units(self, z: Array, shifts: Array) -> Array:
+        """Positions of the units that some shift may move: not those held where σ is flat."""
+        off = self.activation.off_at_or_below
+        if off is None:
+            return np.arange(z.size)
+        return np.flatnonzero((z > off) | (z + np.max(shifts.real) > off))
+
+    def _apart(self, s: int, units: Array, moves: Array) -> Array | None:
+        """Rows (inputs × units) the block may not compute: a unit in between may change side,
+        or the exponent may leave the range where the sum needs no shift. None if there are none.
+        """
+        largest = (
+            max(np.max(moves), -np.min(moves)) if moves.dtype.kind == "f" else np.max(np.abs(moves))
+        )
+        if largest * np.max(self.largest_gain[s, units]) > _SAFE_EXPONENT:
+            return np.ones(moves.shape, dtype=bool)
+        if self.limits is None:
+            return None
+        up, down = self.limits[0][s, units][:, None], self.limits[1][s, units][:, None]
+        if largest < min(np.min(up), np.min(down)):
+            return None
+        rise = moves.real
+        apart = (rise >= up) | (-rise >= down)
+        return apart if apart.any() else None
+
+    def _sample_changes(self, s: int, units: Array, moves: Array, buffer: Array) -> Array:
+        """Y_s log Σ_c p_sc e^{Δa g'_c} for every (unit, input) move of one sample."""
+        classes = self.gains.shape[1]
+        exponents = buffer[: classes * moves.size].reshape(classes, *moves.shape)
+        np.multiply(self.gains[s][:, units, None], moves, out=exponents)
+        np.exp(exponents, out=exponents)
+        sums = self.p[s].astype(exponents.dtype) @ exponents.reshape(classes, -1)
+        losses = np.log(sums, out=sums).reshape(moves.shape)
+        if not moves.all():
+            # Σ_c p_sc is 1 only to rounding: a row that does not move changes nothing.
+            losses[moves == 0] = 0
+        return losses if self.label_sums[s] == 1 else self.label_sums[s] * losses
