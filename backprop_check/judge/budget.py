@@ -1,15 +1,17 @@
-"""What a check will cost before it runs: the memory its arrays need, and the time it takes.
+"""What a check will cost before it runs: its memory, its threads, and the time it takes.
 
 The memory guard refuses, before anything is allocated, a network whose own arrays exceed the
-budget; the batched finite differences then chunk their temporaries within what is left. The time
-estimate times a short probe, so that the command line can suggest a quicker mode.
+budget; the batched finite differences then chunk their temporaries within what is left. The
+threads are one budget: the engine's workers and the BLAS library's threads share the CPUs. The
+time estimate times a short probe, so that the command line can suggest a quicker mode.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import pairwise
 
 import numpy as np
@@ -25,6 +27,7 @@ __all__ = [
     "format_size",
     "guard_memory",
     "required_bytes",
+    "thread_budget",
     "usable_jobs",
 ]
 
@@ -36,12 +39,30 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+# One engine thread per CPU measured fastest on 2 CPUs (benchmarks/bench_engine.py); beyond 4
+# nothing was measured.
 DEFAULT_JOBS = min(available_cpus(), 4)
 
 
 def usable_jobs(jobs: int) -> int:
     """Threads worth starting: at least 1, at most the CPUs (more only split the budget)."""
     return max(1, min(jobs, available_cpus()))
+
+
+@contextmanager
+def thread_budget(jobs: int, *, serial: bool = False) -> Iterator[None]:
+    """``jobs`` threads in all: the engine's workers, or, for ``serial`` work, the BLAS library's.
+
+    The engine's matrix products are narrow (units × a chunk of rows, one sample's exponents
+    against its probabilities) and many: BLAS threads on them only wait for each other and fight
+    the engine's workers for the same cores, so BLAS keeps one thread while the workers run. Work
+    done in one thread (directions mode: whole-batch forward passes) gives BLAS the budget instead.
+    The limit is process-wide while it lasts (threadpoolctl), and restored afterwards.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=jobs if serial else 1, user_api="blas"):
+        yield
 
 
 # Elements probed per tensor when estimating how long a full check takes.

@@ -29,7 +29,7 @@ from ..report.data import CheckReport, ProgressEvent, QuantityCheck
 from ..spec.build import build_problem
 from ..spec.config import Config, load_config
 from .assembly import assemble_report
-from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, usable_jobs
+from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, thread_budget, usable_jobs
 from .compare import compare
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements
@@ -191,8 +191,13 @@ class Checker:
         """Compare analytic and numerical gradients of every layer and quantity."""
         completed: list[QuantityCheck] = []
         numeric: dict[Target, Array] = {}
+        serial = self.config.check.mode == "directions"
         try:
-            with np.errstate(all="ignore"), ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            with (
+                thread_budget(self.jobs, serial=serial),
+                np.errstate(all="ignore"),
+                ThreadPoolExecutor(max_workers=self.jobs) as pool,
+            ):
                 for target in self.targets:
                     row, numeric[target] = self._check_target(target, pool, progress)
                     completed.append(row)

@@ -118,3 +118,28 @@ def test_the_guard_counts_what_a_directional_check_really_allocates(
         tracemalloc.stop()
     assert peak <= 1.25 * required_bytes(config)
     assert required_bytes(config) <= 4 * peak
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize(("mode", "during"), [({}, 1), ({"directions": 2}, 2)])
+def test_engine_threads_and_blas_threads_share_one_budget(mode, during: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        if not before:
+            pytest.skip("numpy's BLAS does not report its threads here")
+        seen: list[list[int]] = []
+        checker = Checker(load_config(small_config()).with_overrides(**mode), jobs=2)
+        checker.jobs = 2  # the budget itself, whatever the CPUs of this machine
+        checker.run(progress=lambda _: seen.append(_blas_threads()))
+        assert seen
+        # Element by element the engine's two workers have the CPUs and BLAS one thread;
+        # directions mode works in one thread and gives BLAS the two.
+        assert all(threads == [during] * len(before) for threads in seen)
+        assert _blas_threads() == before
