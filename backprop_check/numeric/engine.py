@@ -19,6 +19,7 @@ differences, and summing per-sample changes avoids cancelling the unchanged samp
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from ..core.network import Network
 from .targets import Target
-from .weight_blocks import WeightBlocks, block_columns, rectangle
+from .weight_blocks import WeightBlocks, block_columns
 
 __all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
 
@@ -42,6 +43,8 @@ _TEMPORARIES = 8
 _BYTES = 16
 # Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did.
 _CHANGED, _CROSSED = np.uint8(1), np.uint8(2)
+# Linear-path limits are computed to rounding; this keeps rows next to a limit on the plain path.
+_LIMIT_MARGIN = 1.0 - 1e-12
 
 
 @dataclass(frozen=True)
@@ -173,39 +176,26 @@ class PerturbationEngine:
 
     def _weight_blocks(self, j: int) -> WeightBlocks | None:
         """The block path for W^j (:mod:`.weight_blocks`), cached; None where it does not apply."""
-        if j >= self.network.depth:
-            return None
-        chain = self._chain(j)
+        chain = None if j == self.network.depth else self._chain(j)
         with self._chains_lock:
             if j not in self._blocks:
-                limits = None if chain.up is None or chain.down is None else (chain.up, chain.down)
-                usable = chain.end == self.network.depth
-                self._blocks[j] = (
-                    WeightBlocks.build(self.network, self.trace, self.y, j, chain.gain, limits)
-                    if usable
-                    else None
-                )
+                self._blocks[j] = None
+                if chain is None or chain.end == self.network.depth:
+                    gain = None if chain is None else chain.gain
+                    limits = None if chain is None or chain.up is None else (chain.up, chain.down)
+                    self._blocks[j] = WeightBlocks.build(
+                        self.network, self.trace, self.y, j, gain, limits
+                    )
             return self._blocks[j]
 
     def _blocked_changes(self, j: int, step: complex, elements: Array) -> LossChanges | None:
-        """W^j's loss changes by blocks of units × inputs, when the elements form one."""
+        """W^j's loss changes by blocks of units × inputs (:mod:`.weight_blocks`), where it can."""
         blocks = self._weight_blocks(j)
-        block = None if blocks is None else rectangle(elements, self.network.W(j).shape[1])
-        if blocks is None or block is None:
-            return None
-        units, inputs, order = block
-        result = blocks.changes(step, units, inputs, side_flags=_side_flags)
-        changes, flags = result.changes, result.flags
-        positions, samples, moves = result.rest
-        if positions.size:
-            row_changes, row_flags = self._propagate(
-                j, units[positions // inputs.size], samples, moves
-            )
-            _accumulate(changes, positions, row_changes)
-            np.bitwise_or.at(flags, positions, row_flags)
-        if order is not None:
-            changes[order], flags[order] = changes.copy(), flags.copy()
-        return LossChanges.from_flags(changes / self.batch_size, flags)
+        rows = None if j == self.network.depth else functools.partial(self._propagate, j)
+        found = None if blocks is None else blocks.loss_changes(step, elements, _side_flags, rows)
+        return (
+            None if found is None else LossChanges.from_flags(found[0] / self.batch_size, found[1])
+        )
 
     def _column_changes(
         self,
@@ -375,15 +365,16 @@ def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
     A unit above zero changes side when pushed down to 0; one at or below zero when pushed above.
     The first array is for rising Δa, the second for falling Δa.
     """
-    distance = np.abs(z)[:, None, :]
+    # toward = ±1/|z|, signed so that gain · toward > 0 where a rising Δa moves the unit across:
+    # then Δa reaches it at 1/(gain · toward). One product and two reductions over the
+    # (sample, i, unit) block; 0·∞ (no gain, unit on 0) is NaN, which fmax and fmin pass over.
     with np.errstate(divide="ignore", invalid="ignore"):
-        reach = distance / np.abs(gain)
-    pushes_up = gain > 0
-    above = (z > 0)[:, None, :]
-    rising_crosses = np.where(above, ~pushes_up & (gain != 0), pushes_up)
-    falling_crosses = np.where(above, pushes_up, ~pushes_up & (gain != 0))
-    rise_limit = np.min(np.where(rising_crosses, reach, np.inf), axis=2)
-    fall_limit = np.min(np.where(falling_crosses, reach, np.inf), axis=2)
+        toward = (np.where(z > 0, -1.0, 1.0) / np.abs(z))[:, None, :]
+        speeds = gain * toward
+        rising, falling = np.fmax.reduce(speeds, axis=2), -np.fmin.reduce(speeds, axis=2)
+        # Shrunk by a few roundings: a row at the very limit takes the plain path.
+        rise_limit = np.where(rising > 0, _LIMIT_MARGIN / rising, np.inf)
+        fall_limit = np.where(falling > 0, _LIMIT_MARGIN / falling, np.inf)
     return rise_limit, fall_limit
 
 

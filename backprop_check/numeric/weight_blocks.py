@@ -30,6 +30,8 @@ __all__ = ["BlockChanges", "WeightBlocks", "block_columns", "rectangle"]
 
 Array = np.ndarray
 SideFlags = Callable[[Array, Array, int], Array]
+# The engine's own path for rows (units, samples, Δa): their loss changes and side flags.
+RowPath = Callable[[Array, Array, Array], tuple[Array, Array]]
 
 # exp(±30) is far from overflow, and a term e^{log p + δ} that underflowed in p stays below
 # e^{−745+30}: negligible next to the others' sum, which is at least e^{−30}.
@@ -121,25 +123,58 @@ class WeightBlocks:
         chain_gain: Array | None,
         limits: tuple[Array, Array] | None,
     ) -> WeightBlocks | None:
-        """The blocks for W^layer, or None where this shortcut does not apply."""
+        """The blocks for W^layer, or None where this shortcut does not apply.
+
+        For the output layer's own W the logits move directly: the gain is the identity.
+        """
         depth = network.depth
         if (
-            layer >= depth
-            or network.activation(depth) is not ACTIVATIONS["softmax"]
+            network.activation(depth) is not ACTIVATIONS["softmax"]
             or network.loss is not LOSSES["categorical_crossentropy"]
             or any(t.dtype != np.float64 for t in (*trace.zs, *trace.activations, y))
         ):
             return None
+        if layer == depth:
+            logits = trace.zs[-1]
+            activation, a, gain = ACTIVATIONS["linear"], logits, np.eye(logits.shape[1])
+        else:
+            activation, a = network.activation(layer), trace.a(layer)
+            gain = network.W(layer + 1) if chain_gain is None else chain_gain
         return cls(
-            activation=network.activation(layer),
+            activation=activation,
             z=trace.z(layer),
-            a=trace.a(layer),
+            a=a,
             a_previous=trace.a(layer - 1),
-            gain=network.W(layer + 1) if chain_gain is None else chain_gain,
+            gain=gain,
             logits=trace.zs[-1],
             y=y,
             limits=limits,
         )
+
+    def loss_changes(
+        self, step: complex, elements: Array, side_flags: SideFlags, row_path: RowPath | None
+    ) -> tuple[Array, Array] | None:
+        """Σ_s ΔL_s and side flags per flat W index, or None unless the indices form a block.
+
+        Rows the block leaves out go by ``row_path``; without one (the output layer, where only
+        huge steps leave any) the whole call is left to the engine.
+        """
+        block = rectangle(elements, self.a_previous.shape[1])
+        if block is None:
+            return None
+        units, inputs, order = block
+        result = self.changes(step, units, inputs, side_flags=side_flags)
+        changes, flags = result.changes, result.flags
+        positions, samples, moves = result.rest
+        if positions.size and row_path is None:
+            return None
+        if positions.size:
+            row_changes, row_flags = row_path(units[positions // inputs.size], samples, moves)
+            np.add.at(changes, positions, row_changes)
+            np.bitwise_or.at(flags, positions, row_flags)
+        if order is not None:
+            changes[order], flags[order] = changes.copy(), flags.copy()
+        return changes, flags
 
     def changes(
         self, step: complex, units: Array, inputs: Array, *, side_flags: SideFlags
@@ -148,30 +183,35 @@ class WeightBlocks:
         dtype = np.result_type(step, self.z)
         totals = np.zeros((units.size, inputs.size), dtype=dtype)
         flags = np.zeros(totals.shape, dtype=np.uint8)
-        z, a = self.z[:, units], self.a[:, units]
-        shifts = step * self.a_previous[:, inputs]
+        block = _Block(self, step, units, inputs)
         # One buffer for every sample's exponents: a fresh one each time costs page faults.
         buffer = np.empty(self.gains.shape[1] * totals.size, dtype=dtype)
         rest: list[tuple[Array, Array, Array]] = []
-        for s in range(z.shape[0]):
-            live = self._moving_units(z[s], shifts[s])
-            if live.size == 0:
+        for s in range(block.z.shape[0]):
+            live, moving_inputs = np.flatnonzero(block.moving[s]), block.moving_inputs(s)
+            if live.size == 0 or moving_inputs.size == 0:
                 continue
-            z_live, reach = z[s, live], np.max(np.abs(shifts[s]))
-            moved = z_live[:, None] + shifts[s]
-            moves = self.activation.value(moved) - a[s, live][:, None]
-            if self.activation.kinks and np.any(np.abs(z_live) <= reach):
-                flags[live] |= side_flags(moved[None], z_live[None, :, None], 0)
-            apart = self._apart(s, units[live], moves)
+            z_live = block.z[s, live]
+            moved = z_live[:, None] + block.shifts[s, moving_inputs]
+            moves = self.activation.value(moved) - block.a[s, live][:, None]
+            where = np.ix_(live, moving_inputs)
+            if self.activation.kinks and np.any(np.abs(z_live) <= block.reach[s]):
+                flags[where] |= side_flags(moved[None], z_live[None, :, None], 0)
+            apart = self._apart(s, units[live], moves, block)
             if apart is not None:
                 u, k = np.nonzero(apart)
-                rest.append(((live[u] * inputs.size + k), np.full(k.size, s), moves[u, k]))
+                rest.append(
+                    (live[u] * inputs.size + moving_inputs[k], np.full(k.size, s), moves[u, k])
+                )
             if self.label_sums[s] == 0 or (apart is not None and apart.all()):
                 continue
             losses = self._sample_changes(s, units[live], moves, buffer)
             if apart is not None:
                 losses[apart] = 0
-            totals[live] += losses
+            if moving_inputs.size == inputs.size:
+                totals[live] += losses
+            else:
+                totals[where] += losses
         rows = (
             tuple(np.concatenate(parts) for parts in zip(*rest, strict=True))
             if rest
@@ -179,27 +219,18 @@ class WeightBlocks:
         )
         return BlockChanges(totals.ravel(), flags.ravel(), rows)  # type: ignore[arg-type]
 
-    def _moving_units(self, z: Array, shifts: Array) -> Array:
-        """Positions of the units that some shift may move: not those held where σ is flat."""
-        off = self.activation.off_at_or_below
-        if off is None:
-            return np.arange(z.size)
-        return np.flatnonzero((z > off) | (z + np.max(shifts.real) > off))
-
-    def _apart(self, s: int, units: Array, moves: Array) -> Array | None:
-        """Rows (inputs × units) the block may not compute: a unit in between may change side,
+    def _apart(self, s: int, units: Array, moves: Array, block: _Block) -> Array | None:
+        """Rows (units × inputs) the block may not compute: a unit in between may change side,
         or the exponent may leave the range where the sum needs no shift. None if there are none.
         """
         largest = (
             max(np.max(moves), -np.min(moves)) if moves.dtype.kind == "f" else np.max(np.abs(moves))
         )
-        if largest * np.max(self.largest_gain[s, units]) > _SAFE_EXPONENT:
+        if largest * block.largest_gain[s] > _SAFE_EXPONENT:
             return np.ones(moves.shape, dtype=bool)
-        if self.limits is None:
+        if self.limits is None or largest < block.nearest_limit[s]:
             return None
         up, down = self.limits[0][s, units][:, None], self.limits[1][s, units][:, None]
-        if largest < min(np.min(up), np.min(down)):
-            return None
         rise = moves.real
         apart = (rise >= up) | (-rise >= down)
         return apart if apart.any() else None
@@ -216,3 +247,39 @@ class WeightBlocks:
             # Σ_c p_sc is 1 only to rounding: a row that does not move changes nothing.
             losses[moves == 0] = 0
         return losses if self.label_sums[s] == 1 else self.label_sums[s] * losses
+
+
+class _Block:
+    """What every sample's pass over one units × inputs block needs, computed for all at once."""
+
+    def __init__(self, blocks: WeightBlocks, step: complex, units: Array, inputs: Array) -> None:
+        self.z, self.a = blocks.z[:, units], blocks.a[:, units]
+        self.shifts = step * blocks.a_previous[:, inputs]
+        magnitudes = np.abs(self.shifts)
+        self.reach = np.max(magnitudes, axis=1)
+        # An input of 0 moves nothing: its rows are left out, their changes exactly 0.
+        self._still = magnitudes == 0
+        self._all_move = ~self._still.any(axis=1)
+        off = blocks.activation.off_at_or_below
+        if off is None:
+            self.moving = np.ones(self.z.shape, dtype=bool)
+        else:
+            # A unit held where σ is flat moves only if some shift carries it out of there.
+            highest = np.max(self.shifts.real, axis=1, keepdims=True)
+            self.moving = (self.z > off) | (self.z + highest > off)
+        self.largest_gain = np.max(np.where(self.moving, blocks.largest_gain[:, units], 0), axis=1)
+        self.nearest_limit = (
+            None
+            if blocks.limits is None
+            else np.min(
+                np.where(
+                    self.moving, np.minimum(*(limit[:, units] for limit in blocks.limits)), np.inf
+                ),
+                axis=1,
+            )
+        )
+        self._everything = np.arange(inputs.size)
+
+    def moving_inputs(self, s: int) -> Array:
+        """Positions of the inputs whose shift is not 0 in sample s."""
+        return self._everything if self._all_move[s] else np.flatnonzero(~self._still[s])

@@ -37,10 +37,9 @@ def _plain(network, x, y, engine, target, step):
     )
 
 
-def test_the_block_path_serves_hidden_weights_into_softmax_cce_only() -> None:
+def test_the_block_path_serves_weights_into_softmax_cce_only() -> None:
     engine = PerturbationEngine(*_problem(DEEP_RELU))
-    assert all(engine.block_columns(Target(j, "W")) for j in (1, 2, 3))
-    assert engine.block_columns(Target(4, "W")) is None  # the output layer's own weights
+    assert all(engine.block_columns(Target(j, "W")) for j in (1, 2, 3, 4))
     assert engine.block_columns(Target(1, "b")) is None
     mse = small_config(
         layers=[{"units": 6, "activation": "relu"}, {"units": 3, "activation": "linear"}],
@@ -58,7 +57,7 @@ def test_blocks_equal_the_plain_forward(config, step: float) -> None:
     # the range where the block may sum exponentials without a shift.
     network, x, y = _problem(config)
     engine = PerturbationEngine(network, x, y)
-    for layer in range(1, network.depth):
+    for layer in range(1, network.depth + 1):
         target = Target(layer, "W")
         assert engine.block_columns(target) is not None
         elements = np.arange(network.W(layer).size)
