@@ -65,8 +65,10 @@ def thread_budget(jobs: int, *, serial: bool = False) -> Iterator[None]:
         yield
 
 
-# Elements probed per tensor when estimating how long a full check takes.
+# Elements probed per tensor when estimating how long a full check takes; a W done by blocks is
+# probed with whole columns of at least _PROBE_BLOCK elements, as the check goes.
 _PROBE = 256
+_PROBE_BLOCK = 8192
 _FLOAT64, _COMPLEX128 = 8, 16
 
 
@@ -126,7 +128,7 @@ def estimate_seconds(
     total = 0.0
     for target in targets:
         size = int(np.prod(engine.shape(target)))
-        probe = np.arange(min(size, _PROBE))
+        probe = _probe(engine, target, size)
         # The first call also builds per-layer caches; time the second.
         engine.loss_changes(target, step, probe[:1])
         started = time.perf_counter()
@@ -134,3 +136,12 @@ def estimate_seconds(
         per_element = (time.perf_counter() - started) / probe.size
         total += per_element * size * evaluations
     return total / min(jobs, 2)
+
+
+def _probe(engine: PerturbationEngine, target: Target, size: int) -> np.ndarray:
+    """The elements timed for one tensor: a block of W's columns where the engine has blocks."""
+    if engine.block_columns(target) is None:
+        return np.arange(min(size, _PROBE))
+    units, inputs = engine.shape(target)
+    columns = min(inputs, -(-_PROBE_BLOCK // units))
+    return (np.arange(units)[:, None] * inputs + np.arange(columns)).ravel()
