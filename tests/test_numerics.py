@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -885,3 +888,92 @@ def test_bug_an_all_dead_relu_layer_is_called_dead(tmp_path: Path) -> None:
     report = check(_all_dead_relu(tmp_path))
     text = " ".join(report.warnings).lower()
     assert "dead" in text or "relu" in text, report.warnings
+
+
+# --------------------------------------------------------------------------- 9. no numpy warning
+
+
+def _overflow_configs(tmp_path: Path) -> dict[str, Path]:
+    """Configs whose loss, a formula or the targets overflow, each its own way."""
+    rng = np.random.default_rng(9)
+    np.savez(
+        tmp_path / "huge.npz",
+        x=rng.standard_normal((4, 3)),
+        y=rng.standard_normal((4, 2)) * 1e200,  # the squared error overflows
+    )
+    labels = np.eye(3)[rng.integers(0, 3, 4)]
+    # Inputs of ±300 put the logits hundreds apart: e^z overflows float32 without care.
+    np.savez(tmp_path / "wide.npz", x=rng.standard_normal((4, 3)) * 300, y=labels)
+    base = {"input_size": 3, "batch_size": 4, "seed": 2}
+    two_layers = [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "linear"}]
+    configs = {
+        "targets": {**base, "layers": two_layers, "loss": "mse", "data": {"path": "huge.npz"}},
+        "activation formula": {
+            **base,
+            "layers": [{"units": 4, "activation": "boom"}, {"units": 2, "activation": "linear"}],
+            "activations": {"boom": {"f": "exp(800 * x)", "df": "800 * exp(800 * x)"}},
+            "loss": "mse",
+        },
+        "derivative formula": {
+            **base,
+            "layers": [{"units": 4, "activation": "steep"}, {"units": 2, "activation": "linear"}],
+            "activations": {"steep": {"f": "x", "df": "exp(1000 * x)"}},
+            "loss": "mse",
+        },
+        "loss formula": {
+            **base,
+            "layers": two_layers,
+            "losses": {
+                "blowup": {"f": "exp(1000 * (yhat - y))", "df": "1000 * exp(1000 * (yhat - y))"}
+            },
+            "loss": "blowup",
+        },
+        "float32 logits": {
+            **base,
+            "layers": [{"units": 3, "activation": "softmax"}],
+            "loss": "binary_crossentropy",
+            "dtype": "float32",
+            "data": {"path": "wide.npz"},
+        },
+    }
+    paths = {}
+    for name, config in configs.items():
+        if "data" in config:
+            config.pop("batch_size")
+        path = tmp_path / f"{name.replace(' ', '_')}.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        paths[name] = path
+    return paths
+
+
+EXIT_ON_OVERFLOW = {
+    "targets": 1,
+    "activation formula": 2,
+    "derivative formula": 1,
+    "loss formula": 1,
+    "float32 logits": 0,
+}
+
+
+@pytest.mark.parametrize("filters", ["error", "default"])
+def test_no_numpy_warning_reaches_stderr_on_overflowing_losses_formulas_or_targets(
+    tmp_path: Path, filters: str
+) -> None:
+    # Issue 11 (t): a formula or a loss that overflows printed numpy RuntimeWarnings with our
+    # internal source lines. With -W error such a warning would end the run in a traceback; with
+    # the default filters it would be printed. Each is said as one of our warnings or errors.
+    for name, path in _overflow_configs(tmp_path).items():
+        result = subprocess.run(
+            [sys.executable, "-W", filters, "-m", "backprop_check", "run", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        # Each is said: no verdict (1), an eps no step can use (2), or a clean pass (0).
+        assert result.returncode == EXIT_ON_OVERFLOW[name], (name, result.stdout, result.stderr)
+        assert "RuntimeWarning" not in result.stderr, (name, result.stderr)
+        # Python's warning lines: "…/file.py:12: SomeWarning: …".
+        assert not re.search(r"\.py:\d+: \w*Warning", result.stderr), (name, result.stderr)
+        assert "Traceback" not in result.stderr, (name, result.stderr)
+        assert "Traceback" not in result.stdout, (name, result.stdout)

@@ -118,9 +118,9 @@ _PROBLEM_OPTIONS = (
     click.option(
         "--kinks",
         type=TableChoice(_kink_policies),
-        help="Elements whose step moves a ReLU across 0: leave out of the verdict (report, the "
-        "default), judge anyway (fail), or pass when the analytic value lies between the "
-        "one-sided differences (bracket).",
+        help="Elements whose step moves a ReLU across 0: judged again by one-sided differences "
+        "(report, the default), and a tensor mostly unjudged fails (fail), or pass when the "
+        "analytic value lies between the one-sided differences (bracket).",
     ),
 )
 

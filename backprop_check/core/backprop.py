@@ -251,6 +251,12 @@ def _output_phi(network: Network, trace: Trace, y: Array, steps: Steps) -> Array
         return steps.phi_output(z, a, y, activation, loss, layer=J)
     if special_case(network, steps) is not None:
         return output_phi(network, z, a, y)
+    # Eq. 1 from the logits, where the pairing has that form and neither of its factors is
+    # replaced (softmax has no elementwise σ' to replace): finite and exact at saturation.
+    pairing = (activation.name, loss.name)
+    sigma_replaced = steps.activation_derivative is not None and activation.derivative is not None
+    if pairing in LOGIT_FORMS and steps.loss_gradient is None and not sigma_replaced:
+        return LOGIT_FORMS[pairing](z, a, y)
     grad_a = (
         steps.loss_gradient(loss, a, y, layer=J)
         if steps.loss_gradient is not None

@@ -95,6 +95,14 @@ def assemble_report(
         + unjudged_warnings(layers)
         + _precision(checker),
         arrays=_arrays(checker, numeric),
+        resolves=None
+        if options.mode == "directions"
+        else checker.method.resolves(
+            config.dtype,
+            eps=options.step,
+            rtol=options.relative_tolerance,
+            atol=options.absolute_tolerance,
+        ),
     )
 
 

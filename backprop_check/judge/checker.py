@@ -32,7 +32,7 @@ from .assembly import assemble_report
 from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, thread_budget, usable_jobs
 from .compare import compare
 from .directions import check_directions
-from .elements import ElementEstimates, estimate_elements
+from .elements import ElementEstimates, estimate_elements, second_opinion
 from .hints import hint
 from .hooks import UserCode, load_user_code
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
@@ -135,6 +135,7 @@ class Checker:
         if analytic is None:
             analytic = user_code.analytic() if user_code is not None else BUILT_IN
         self.analytic_side: AnalyticSide = analytic
+        self.second_opinion = True  # off in with_step's twins
         # Overflow or 0·∞ in a saturated network shows up as unresolvable rows in the report,
         # with a precision warning; numpy's own warnings would only interrupt it.
         with np.errstate(all="ignore"):
@@ -155,8 +156,10 @@ class Checker:
                 self.gradients = analytic(self.network, self.engine.trace, self.y)
 
     def with_step(self, eps: float) -> Checker:
-        """The same network, batch and caches, checked with another finite-difference step."""
+        """The same network, batch and caches, checked with another finite-difference step, by
+        the method's own estimates alone (no second opinion): a sweep shows what a step does."""
         twin = copy.copy(self)
+        twin.second_opinion = False
         twin.config = dataclasses.replace(
             self.config, check=dataclasses.replace(self.config.check, eps=eps)
         )
@@ -191,13 +194,9 @@ class Checker:
         """Compare analytic and numerical gradients of every layer and quantity."""
         completed: list[QuantityCheck] = []
         numeric: dict[Target, Array] = {}
-        serial = self.config.check.mode == "directions"
+        budget = thread_budget(self.jobs, serial=self.config.check.mode == "directions")
         try:
-            with (
-                thread_budget(self.jobs, serial=serial),
-                np.errstate(all="ignore"),
-                ThreadPoolExecutor(max_workers=self.jobs) as pool,
-            ):
+            with budget, np.errstate(all="ignore"), ThreadPoolExecutor(self.jobs) as pool:
                 for target in self.targets:
                     row, numeric[target] = self._check_target(target, pool, progress)
                     completed.append(row)
@@ -292,6 +291,8 @@ class Checker:
             label=self._label(target),
         )
         analytic_checked = analytic.reshape(-1)[elements]
+        if self.second_opinion:
+            estimates = self._second_opinion(target, elements, analytic_checked, estimates, pool)
         verdicts = self._judge_kinks(target, elements, analytic_checked, estimates)
         judged, exclude = verdicts.values, (verdicts.unjudged if verdicts.count else None)
         unresolved, why = self._no_verdict(analytic_checked, verdicts)
@@ -328,6 +329,25 @@ class Checker:
         )
         return row, estimates.values
 
+    def _second_opinion(
+        self,
+        target: Target,
+        elements: Array,
+        analytic: Array,
+        estimates: ElementEstimates,
+        pool: Executor,
+    ) -> ElementEstimates:
+        """Elements that disagree, estimated again (:func:`.elements.second_opinion`)."""
+        options = self.config.check
+        return second_opinion(
+            *(self.engine, self.method, target, elements, analytic, estimates),
+            step=options.step,
+            dtype=self.config.dtype,
+            rtol=options.relative_tolerance,
+            atol=self.judging_atol(),
+            pool=pool,
+        )
+
     def _no_verdict(self, analytic: Array, verdicts: KinkVerdicts) -> tuple[str, str]:
         """Why the row cannot be judged, if so (:func:`.rows.no_verdict`)."""
         return no_verdict(
@@ -349,6 +369,7 @@ class Checker:
             elements,
             analytic,
             estimates,
+            method=self.method,
             step=self.config.check.step,
             dtype=self.config.dtype,
             convention=kink_convention(self.analytic_side, self.network, target.layer),

@@ -25,7 +25,7 @@ import numpy as np
 from ..core.backprop import Steps, special_case
 from ..core.network import Network
 from ..numeric.engine import PerturbationEngine
-from ..numeric.finite_differences import METHODS
+from ..numeric.finite_differences import METHODS, Method
 from ..numeric.targets import Target
 from .elements import ElementEstimates
 
@@ -38,19 +38,22 @@ Convention = Literal["off", "on"] | None
 
 # Steps of the one-sided differences, as fractions of the base step, largest first.
 _SCALES = (1.0, 0.1, 0.01, 0.001)
-# Round-off of a one-sided slope, (4 + 1)/2 = 2.5 times a central difference's, with the same
-# tenfold margin as the judging atol (precision.judging_atol).
-_ROUND_OFF_MARGIN = 25.0
+# Round-off of a one-sided slope, (32 + 12 + 1)/6 = 7.5 times u·|L|/h, with a fourfold margin
+# (the judging atol keeps tenfold over a central difference's u·|L|/ε: precision.judging_atol).
+_ROUND_OFF_MARGIN = 30.0
 # Kink positions listed per tensor in the report (all are counted).
 _LISTED_KINKS = 100
 
 
 @dataclass(frozen=True)
 class KinkVerdicts:
-    """The numeric values to judge, and the elements left without a verdict."""
+    """The numeric values to judge, the elements left without a verdict, and the absolute
+    tolerance each element is judged with: atol, or where it was judged one-sidedly the
+    round-off floor of the steps it took, when that is higher (what it can resolve)."""
 
     values: Array
     unjudged: Array
+    atol: Array
 
     @property
     def count(self) -> int:
@@ -65,9 +68,20 @@ def listed_kinks(positions: Array, shape: tuple[int, ...]) -> tuple[tuple[int, .
 
 
 def kink_convention(analytic: object, network: Network, layer: int) -> Convention:
+    """Which side the analytic side takes at the kinks a step of ``layer`` reaches: those of
+    ``layer`` and every later layer, from their σ'(0), where known and the same for all."""
+    sides = {
+        _layer_convention(analytic, network, j)
+        for j in range(layer, network.depth + 1)
+        if network.activation(j).kinks
+    }
+    return sides.pop() if len(sides) == 1 else None
+
+
+def _layer_convention(analytic: object, network: Network, layer: int) -> Convention:
     """Which side the analytic φ of ``layer`` takes at a kink: from its σ'(0), where known."""
     activation = network.activation(layer)
-    if not isinstance(analytic, Steps) or not activation.kinks or activation.derivative is None:
+    if not isinstance(analytic, Steps) or activation.derivative is None:
         return None
     replaced_phi = analytic.phi_output if layer == network.depth else analytic.phi_hidden
     if replaced_phi is not None:
@@ -94,6 +108,7 @@ def judge_kinks(
     analytic: Array,
     estimates: ElementEstimates,
     *,
+    method: Method,
     step: float,
     dtype: str,
     convention: Convention,
@@ -105,32 +120,44 @@ def judge_kinks(
     Where the analytic value matches no side it could stand for, the element fails when every
     such side was measured, and is left unjudged (NaN) when one could not be: a σ' of 1 at a
     kink whose step also switches units of later layers sitting exactly on theirs, say.
+
+    The one-sided slopes are real differences at no larger a step than central differences
+    take. The complex step's imaginary step moves no unit off a kink, so it always measures
+    σ'(0) = 0's side; its kinks are judged by these real differences too, and so with no
+    smaller an rtol than central differences'. An element within the tolerance of the side it
+    is judged by is given its own analytic value to compare with.
     """
     values = estimates.values.copy()
     kinked = np.flatnonzero(estimates.kinks)
     if kinked.size == 0:
-        return KinkVerdicts(values, np.zeros(values.size, dtype=bool))
-    base = min(step, METHODS["central"].defaults(dtype).eps)
+        return KinkVerdicts(values, np.zeros(values.size, dtype=bool), np.full(values.size, atol))
+    central = METHODS["central"].defaults(dtype)
+    base = min(step, central.eps)
+    if method.complex:
+        base, rtol = central.eps, max(rtol, central.rtol)
     slopes = _one_sided_slopes(engine, target, elements[kinked], base)
     wanted = analytic[kinked]
+    # Within the round-off of the steps it took, or the rtol of a one-sided difference, the side
+    # judged by cannot tell the values apart.
+    tolerance = np.maximum(atol, slopes.floor)
     if policy == "bracket":
         low, high = np.fmin(slopes.left, slopes.right), np.fmax(slopes.left, slopes.right)
         judged = np.clip(wanted, low - slopes.floor, high + slopes.floor)
-        judged = np.where(np.abs(judged - wanted) <= slopes.floor, wanted, judged)
         # Outside, it fails; unless a share was ambiguous and the value may be a σ'(0) = 1 that
         # no side measures (σ'(0) = 0 always is one: the side that switches nothing on).
-        outside = ~_matches(wanted, judged, rtol, atol)
+        outside = ~_matches(wanted, judged, rtol, tolerance)
         if convention != "off":
             judged[outside & slopes.ambiguous] = np.nan
     else:
         candidates = {"off": (slopes.off,), "on": (slopes.on,), None: (slopes.off, slopes.on)}
-        judged = _verdict(wanted, candidates[convention], rtol, np.maximum(atol, slopes.floor))
-        # Within the round-off of the steps it took, a candidate cannot tell the values apart.
-        judged = np.where(np.abs(judged - wanted) <= slopes.floor, wanted, judged)
+        judged = _verdict(wanted, candidates[convention], rtol, tolerance)
+    judged = np.where(_matches(wanted, judged, rtol, tolerance), wanted, judged)
     values[kinked] = judged
     unjudged = np.zeros(values.size, dtype=bool)
     unjudged[kinked] = np.isnan(judged)
-    return KinkVerdicts(values, unjudged)
+    tolerances = np.full(values.size, atol)
+    tolerances[kinked] = tolerance
+    return KinkVerdicts(values, unjudged, tolerances)
 
 
 def _matches(analytic: Array, numeric: Array, rtol: float, atol: float | Array) -> Array:
@@ -180,7 +207,9 @@ def _one_sided_slopes(
     right, right_switched, right_step = _side(engine, phi, rows, base)
     own_on_kink, later_on_kink = _on_kinks(engine, target.layer, rows)
     ambiguous = later_on_kink & (left_switched | right_switched)
-    off = np.where(~left_switched, left, np.where(~right_switched, right, np.nan))
+    # A side counts only where it was measured: one that crosses a kink at every step is not.
+    left_free, right_free = ~left_switched & np.isfinite(left), ~right_switched & np.isfinite(right)
+    off = np.where(left_free, left, np.where(right_free, right, np.nan))
     on = np.where(ambiguous, np.nan, np.where(own_on_kink, right, off))
 
     def total(shares: Array) -> Array:
@@ -198,7 +227,8 @@ def _one_sided_slopes(
 
 
 def _round_off(losses: Array, steps: Array) -> Array:
-    """What rounding can move a row's one-sided slope by: (4 + 1)·u·|L_s| / 2h, ten times over.
+    """What rounding can move a row's one-sided slope by: (32 + 12 + 1)·u·|L_s| / 6h, four times
+    over.
 
     ``losses`` are the rows' sample losses, ``steps`` the smaller of the two sides' steps.
     Rows that found no step free of kinks count as 0: they are unjudged anyway.
@@ -260,13 +290,14 @@ def _side(
         if pending.size == 0:
             break
         h = base * scale
-        near = engine.loss_changes(phi, h, rows[pending])
-        far = engine.loss_changes(phi, 2 * h, rows[pending])
-        clean = ~(near.crossings | far.crossings)
+        moves = [engine.loss_changes(phi, t * h, rows[pending]) for t in (0.5, 1.0, 2.0)]
+        clean = ~np.any([move.crossings for move in moves], axis=0)
         done = pending[clean]
-        # Second order: (4 ΔL(h) − ΔL(2h)) / 2h misses f'(0±) by O(h²), not O(h).
-        slopes[done] = (4 * near.changes.real[clean] - far.changes.real[clean]) / (2 * h)
-        switched[done] = near.kinks[clean] | far.kinks[clean]
+        half, near, far = (move.changes.real[clean] for move in moves)
+        # Third order: (32 ΔL(h/2) − 12 ΔL(h) + ΔL(2h)) / 6h misses f'(0±) by O(h³), not O(h):
+        # a float32 step of 1e-2 meets curvature that a second-order one misses by percents.
+        slopes[done] = (32 * half - 12 * near + far) / (6 * h)
+        switched[done] = np.any([move.kinks[clean] for move in moves], axis=0)
         taken[done] = abs(h)
         pending = pending[~clean]
     return slopes, switched, taken

@@ -120,16 +120,28 @@ def no_verdict(
 
 
 def unjudged_warnings(layers: Sequence[LayerReport]) -> tuple[str, ...]:
-    """Rows with more than half their elements left without a verdict, said out loud."""
+    """Rows with elements left without a verdict, said out loud: they are not passes.
+
+    A row with more than half of them unjudged proves little, and says so.
+    """
     rows = [
         row
         for layer in layers
         for row in layer.checks
-        if not row.unresolved and 2 * row.unjudged > row.comparison.checked > 0
+        if not row.unresolved and row.unjudged > 0 and row.comparison.checked > 0
     ]
-    return tuple(
-        f"{quantity_symbol(row.quantity, row.layer)}: {row.unjudged} of {row.comparison.checked} "
-        "elements sit on ReLU kinks that no one-sided difference could judge, so they are left "
-        "out and this row proves little. Use other data or biases, or --kinks fail to fail it."
-        for row in rows
-    )
+    warnings = []
+    for row in rows:
+        symbol = quantity_symbol(row.quantity, row.layer)
+        counted = f"{symbol}: {row.unjudged} of {row.comparison.checked} elements sit on ReLU kinks"
+        if 2 * row.unjudged > row.comparison.checked:
+            warnings.append(
+                f"{counted} that no one-sided difference could judge, so they are left out and "
+                "this row proves little. Use other data or biases, or --kinks fail to fail it."
+            )
+        else:
+            warnings.append(
+                f"{counted} that no one-sided difference could judge (units on 0 pushed both "
+                "ways), so they are left out of this row's verdict: not checked, not passed."
+            )
+    return tuple(warnings)

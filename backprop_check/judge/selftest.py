@@ -125,9 +125,9 @@ def _softmax_sign(z: Array, a: Array, y: Array, activation: Any, loss: Any, *, l
     return y - a
 
 
-def _relu_prime_at_zero(activation: Any, z: Array, *, layer: int) -> Array:
+def _relu_prime_half_at_zero(activation: Any, z: Array, *, layer: int) -> Array:
     if activation.name == "relu":
-        return (z >= 0).astype(z.dtype)
+        return np.heaviside(z, 0.5).astype(z.dtype)
     return activation.derivative(z)
 
 
@@ -195,16 +195,15 @@ MUTANTS: tuple[Mutant, ...] = (
         Steps(phi_output=_softmax_sign),
     ),
     Mutant(
-        "relu-prime-at-zero",
+        "relu-prime-half-at-zero",
         "common slip",
-        "ReLU'(z) = 1 where z >= 0, so ReLU'(0) = 1 instead of the seed's 0",
-        Steps(activation_derivative=_relu_prime_at_zero),
+        "ReLU'(z) as np.heaviside(z, 0.5), so ReLU'(0) = ½: the slope of neither side "
+        "(0, the left one, and 1, the right one, are both accepted)",
+        Steps(activation_derivative=_relu_prime_half_at_zero),
         why_not=(
-            "it differs only where z is exactly 0, which random data never hits, and there both 0 "
-            "and 1 are one-sided slopes of ReLU, so a central difference proves neither; checked "
-            "instead on a batch with a zero input and zero first-layer biases (every z¹ of that "
-            "sample exactly 0) with backward differences, which see the left slope that the "
-            "seed's ReLU'(0) = 0 stands for"
+            "it differs only where z is exactly 0, which random data never hits; checked instead "
+            "on a batch with a zero input and zero first-layer biases (every z¹ of that sample "
+            "exactly 0), where one-sided differences measure both slopes and ½ matches neither"
         ),
         special_case=lambda: _kink_case(),
     ),
@@ -229,9 +228,7 @@ def _kink_case() -> Config:
     biases = (np.zeros(6), rng.standard_normal(3) * 0.1)
     y = np.eye(3)[rng.integers(0, 3, 5)]
     data = Dataset(path=Path("<selftest kink batch>"), x=x, y=y, weights=weights, biases=biases)
-    # Backward differences see the left slope, the one the seed's ReLU'(0) = 0 stands for.
-    check = dataclasses.replace(config.check, method="backward")
-    return dataclasses.replace(config, data=data, check=check)
+    return dataclasses.replace(config, data=data)
 
 
 def _check(config: Config, analytic: AnalyticSide | None) -> CheckReport:
@@ -252,7 +249,7 @@ def _first_failure(report: CheckReport) -> tuple[str, float]:
 
 def _describe(mutant: Mutant) -> str:
     if mutant.special_case is not None:
-        return "a zero-input batch on ReLU's kink, backward differences"
+        return "a zero-input batch on ReLU's kink"
     layer, loss = _OUTPUTS[mutant.output]
     return f"6 → 6 sigmoid → 6 relu → 6 sigmoid → 3 {layer['activation']}, {loss}"
 

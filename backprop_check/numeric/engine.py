@@ -11,7 +11,8 @@ long as no unit changes side, so z^m moves by Δa·G[s, i] with G the product of
 between; rows that could make some unit change side are sent through the plain layer-by-layer
 forward instead. Both are the same forward pass, so results agree with perturbing one parameter at
 a time and recomputing everything, to rounding. Which ReLUs changed side (kinks) falls out of the
-same pass.
+same pass, and so does which units sitting exactly on a kink a step moved at all: there a step to
+one side, or an imaginary one, measures one of two slopes, and the judge must know.
 
 Results are loss changes L(θ + h e) − L(θ): the finite-difference formulas only combine such
 differences, and summing per-sample changes avoids cancelling the unchanged samples' losses.
@@ -41,8 +42,10 @@ _ROWS_PER_STEP = 1 << 16
 # headroom; complex steps need 16 bytes per number.
 _TEMPORARIES = 8
 _BYTES = 16
-# Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did.
-_CHANGED, _CROSSED = np.uint8(1), np.uint8(2)
+# Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did;
+# some unit exactly on its kink moved (to either side, or off the real axis).
+_CHANGED, _CROSSED, _LEFT = np.uint8(1), np.uint8(2), np.uint8(4)
+_FLAGS = (_CHANGED, _CROSSED, _LEFT)
 # Linear-path limits are computed to rounding; this keeps rows next to a limit on the plain path.
 _LIMIT_MARGIN = 1.0 - 1e-12
 
@@ -54,24 +57,30 @@ class LossChanges:
     ``kinks`` marks any change of side. ``crossings`` marks the changes of a unit that was not
     exactly on its kink: a kink strictly inside the step, where the loss bends between θ and
     θ + step. A unit exactly on its kink only leaves it, so the loss is smooth on the way and
-    a one-sided difference there is the one-sided derivative.
+    a one-sided difference there is the one-sided derivative. ``on_kinks`` marks a step that
+    moved a unit sitting exactly on its kink at all (either way, or by an imaginary step): the
+    difference then measures one side's slope, which a σ'(0) of the other side need not match.
     """
 
     changes: Array
     kinks: Array
     crossings: Array
+    on_kinks: Array
 
     @classmethod
     def from_flags(cls, changes: Array, flags: Array) -> LossChanges:
-        return cls(changes, (flags & _CHANGED) != 0, (flags & _CROSSED) != 0)
+        return cls(changes, *((flags & bit) != 0 for bit in _FLAGS))
 
 
 def _side_flags(moved: Array, original: Array, axis: int) -> Array:
-    """Per row (along ``axis``): _CHANGED if some unit changed side, | _CROSSED if off its kink."""
+    """Per row (along ``axis``): _CHANGED if some unit changed side, | _CROSSED if off its kink,
+    | _LEFT if some unit exactly on its kink moved."""
     changed = (moved.real > 0) != (original > 0)
     flags = np.where(np.any(changed, axis=axis), _CHANGED, np.uint8(0))
     crossed = np.any(changed & (original != 0), axis=axis)
-    return flags | np.where(crossed, _CROSSED, np.uint8(0))
+    left = np.any((original == 0) & (moved != original), axis=axis)
+    none = np.uint8(0)
+    return flags | np.where(crossed, _CROSSED, none) | np.where(left, _LEFT, none)
 
 
 @dataclass(frozen=True)
@@ -190,12 +199,10 @@ class PerturbationEngine:
 
     def _blocked_changes(self, j: int, step: complex, elements: Array) -> LossChanges | None:
         """W^j's loss changes by blocks of units × inputs (:mod:`.weight_blocks`), where it can."""
-        blocks = self._weight_blocks(j)
+        blocks, batch = self._weight_blocks(j), self.batch_size
         rows = None if j == self.network.depth else functools.partial(self._propagate, j)
         found = None if blocks is None else blocks.loss_changes(step, elements, _side_flags, rows)
-        return (
-            None if found is None else LossChanges.from_flags(found[0] / self.batch_size, found[1])
-        )
+        return None if found is None else LossChanges.from_flags(found[0] / batch, found[1])
 
     def _column_changes(
         self,
@@ -241,7 +248,7 @@ class PerturbationEngine:
                 z_rows[unit_rows[rows], np.arange(z_rows.shape[1])] += moves[rows]
                 row_changes, row_flags = self._forward_rows(j, z_rows, sample_rows[rows])
             _accumulate(changes, element_rows[rows], row_changes)
-            for bit in (_CHANGED, _CROSSED):
+            for bit in _FLAGS:
                 flags[element_rows[rows][(row_flags & bit) != 0]] |= bit
         return changes, flags
 
@@ -362,12 +369,12 @@ class PerturbationEngine:
 def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
     """Per (sample, unit i): the |Δa| at which z + Δa·gain[s, i] could first change side.
 
-    A unit above zero changes side when pushed down to 0; one at or below zero when pushed above.
+    A unit above zero changes side when pushed down to 0; one below zero when pushed above; one
+    exactly on its kink at any move, either way, so that the plain path flags it (_LEFT).
     The first array is for rising Δa, the second for falling Δa.
     """
-    # toward = ±1/|z|, signed so that gain · toward > 0 where a rising Δa moves the unit across:
-    # then Δa reaches it at 1/(gain · toward). One product and two reductions over the
-    # (sample, i, unit) block; 0·∞ (no gain, unit on 0) is NaN, which fmax and fmin pass over.
+    # toward = ±1/|z|, signed so that gain · toward > 0 where a rising Δa moves the unit across,
+    # at Δa = 1/(gain · toward); 0·∞ (no gain, unit on 0) is NaN, which fmax and fmin pass over.
     with np.errstate(divide="ignore", invalid="ignore"):
         toward = (np.where(z > 0, -1.0, 1.0) / np.abs(z))[:, None, :]
         speeds = gain * toward
@@ -375,6 +382,10 @@ def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
         # Shrunk by a few roundings: a row at the very limit takes the plain path.
         rise_limit = np.where(rising > 0, _LIMIT_MARGIN / rising, np.inf)
         fall_limit = np.where(falling > 0, _LIMIT_MARGIN / falling, np.inf)
+    if np.any(z == 0):
+        # A unit on its kink that Δa moves at all sends the row to the plain path, either way.
+        on_kink = np.any((z == 0)[:, None, :] & (gain != 0), axis=2)
+        rise_limit[on_kink] = fall_limit[on_kink] = 0.0
     return rise_limit, fall_limit
 
 

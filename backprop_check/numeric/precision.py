@@ -31,8 +31,9 @@ _SATURATED_P = 1e-12
 _FLOOR_MARGIN = 10.0
 _FLOAT32_NOTE = (
     "float32 keeps about 7 significant digits and a finite difference about half of them, so "
-    "errors below roughly 0.1 % of a gradient go unseen: check derivative formulas in float64, "
-    "and use float32 only to check a float32 implementation."
+    "errors of a few tenths of a percent of a gradient can go unseen (the header says what this "
+    "check resolves): check derivative formulas in float64, and use float32 only to check a "
+    "float32 implementation."
 )
 
 

@@ -189,6 +189,12 @@ class WeightBlocks:
         rest: list[tuple[Array, Array, Array]] = []
         for s in range(block.z.shape[0]):
             live, moving_inputs = np.flatnonzero(block.moving[s]), block.moving_inputs(s)
+            if block.resting is not None and block.resting[s].any():
+                flags[block.resting_rows(s)] |= side_flags(
+                    block.shifts[s, moving_inputs][None, None, :],
+                    np.zeros((1, 1, 1), dtype=block.z.dtype),
+                    0,
+                )
             if live.size == 0 or moving_inputs.size == 0:
                 continue
             z_live = block.z[s, live]
@@ -267,6 +273,9 @@ class _Block:
             # A unit held where σ is flat moves only if some shift carries it out of there.
             highest = np.max(self.shifts.real, axis=1, keepdims=True)
             self.moving = (self.z > off) | (self.z + highest > off)
+        # Units exactly on their kink that a step leaves flat (to the off side, or off the real
+        # axis) change no loss, but moving them at all is flagged.
+        self.resting = (self.z == 0) & ~self.moving if blocks.activation.kinks else None
         self.largest_gain = np.max(np.where(self.moving, blocks.largest_gain[:, units], 0), axis=1)
         self.nearest_limit = (
             None
@@ -279,6 +288,11 @@ class _Block:
             )
         )
         self._everything = np.arange(inputs.size)
+
+    def resting_rows(self, s: int) -> tuple[Array, Array]:
+        """Block positions (units × moving inputs) of the units resting on their kink in s."""
+        assert self.resting is not None
+        return np.ix_(np.flatnonzero(self.resting[s]), self.moving_inputs(s))
 
     def moving_inputs(self, s: int) -> Array:
         """Positions of the inputs whose shift is not 0 in sample s."""

@@ -75,8 +75,8 @@ def test_json_document(runner: CliRunner) -> None:
     document = json.loads(result.stdout)
     assert set(document) == {
         "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
-        "batch_size", "dtype", "kinks", "config_sha256", "data_sha256", "versions", "mode",
-        "sample", "directions", "coverage", "diagnosis", "warnings", "impl", "layers",
+        "batch_size", "dtype", "resolves", "kinks", "config_sha256", "data_sha256", "versions",
+        "mode", "sample", "directions", "coverage", "diagnosis", "warnings", "impl", "layers",
     }  # fmt: skip
     assert document["passed"] is True
     assert document["method"] == "central"

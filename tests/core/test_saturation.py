@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from backprop_check.core.activations import ACTIVATIONS, get_activation
-from backprop_check.core.backprop import output_phi, phi_output_softmax
+from backprop_check.core.backprop import backward, output_phi, phi_output_softmax
 from backprop_check.core.losses import LOSSES, NetworkOutput, get_loss
-from backprop_check.core.network import Network
+from backprop_check.core.network import Network, Trace
 
 PAIRINGS = [
     (activation, loss)
@@ -153,15 +153,18 @@ def _labels(loss: str, rng: np.random.Generator, count: int) -> np.ndarray:
 
 def _phi(activation: str, loss: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The built-in φ^J for a network whose output layer is this pairing."""
-    act = get_activation(activation)
+    return output_phi(_network(activation, loss, z), z, get_activation(activation).value(z), y)
+
+
+def _network(activation: str, loss: str, z: np.ndarray) -> Network:
+    """One layer of this pairing, as wide as z (its weights matter to no φ^J)."""
     width = z.shape[-1]
-    network = Network(
+    return Network(
         weights=(np.zeros((width, 1), dtype=z.dtype),),
         biases=(np.zeros(width, dtype=z.dtype),),
-        activation_fns=(act,),
+        activation_fns=(get_activation(activation),),
         loss=get_loss(loss),
     )
-    return output_phi(network, z, act.value(z), y)
 
 
 def _excess(phi: np.ndarray, reference: np.ndarray, size: np.ndarray, dtype) -> float:
@@ -192,6 +195,18 @@ def test_output_phi_is_accurate_at_saturation(activation, loss, dtype, rng) -> N
     phi = _phi(activation, loss, z, y)
     assert phi.dtype == dtype
     assert _excess(phi, reference, size, dtype) <= 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize(("activation", "loss"), PAIRINGS)
+def test_the_built_in_backward_takes_that_phi_at_saturation(activation, loss, dtype, rng) -> None:
+    # Issue 11 (i): backward() took the general Eq. 1 for softmax + BCE, off by up to 100 % and
+    # NaN in float32, while output_phi had the closed form from the logits.
+    z, y, reference, size = _case(activation, loss, dtype, rng)
+    act = get_activation(activation)
+    network = _network(activation, loss, z)
+    trace = Trace(zs=(z,), activations=(np.zeros((z.shape[0], 1), dtype=z.dtype), act.value(z)))
+    assert _excess(backward(network, trace, y).phis[-1], reference, size, dtype) <= 1.0
 
 
 @pytest.mark.parametrize(("activation", "loss"), PAIRINGS)

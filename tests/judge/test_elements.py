@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from backprop_check.core.backprop import backward
 from backprop_check.judge.checker import Checker
 from backprop_check.judge.elements import estimate_elements
+from backprop_check.numeric.finite_differences import METHODS
 from backprop_check.numeric.targets import Target
 from backprop_check.report.data import ProgressEvent
 from backprop_check.spec.config import load_config
 
-from ..helpers import small_config
+from ..helpers import failing, small_config
+from ..verdict_networks import draw_network
+
+Array = np.ndarray
 
 
 def test_chunks_and_threads_give_the_values_of_one_call() -> None:
@@ -72,3 +78,53 @@ def test_column_blocks_give_the_values_of_one_call() -> None:
     # Blocks of other widths may sum in another order: rounding of the loss change, over 2e-5.
     np.testing.assert_allclose(chunked.values, direct, rtol=0, atol=1e-10)
     np.testing.assert_allclose(chunked.values, checker.analytic(target).reshape(-1), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- second opinion
+# Networks of the property run (tests/verdict_networks.py): float32 central differences at
+# eps 1e-2 on saturated logits, where the loss curves enough for truncation to reach percents.
+
+
+def _phi(config, layer: int, factor: float, index: int | None = None):
+    """A whole backward with φ^layer (or one element of it) scaled by ``factor``."""
+
+    def whole(network, trace, y):
+        gradients = backward(network, trace, y)
+        phis = list(gradients.phis)
+        scaled = phis[layer - 1].copy().reshape(-1)
+        scaled[slice(None) if index is None else index] *= factor
+        phis[layer - 1] = scaled.reshape(phis[layer - 1].shape)
+        return dataclasses.replace(gradients, phis=tuple(phis))
+
+    return whole
+
+
+def test_a_step_too_large_for_the_curvature_is_no_false_alarm() -> None:
+    config = draw_network(461).config
+    assert (config.check.method, config.dtype) == ("central", "float32")
+    checker = Checker(config)
+    # Central differences alone miss φ³ by up to 6 %: correct gradients fail at eps 1e-2.
+    assert not checker.with_step(config.check.step).run().passed
+    # Richardson's extrapolation at the same step agrees to 1e-5.
+    report = checker.run()
+    assert report.passed, report.diagnosis
+
+
+def test_truncation_lets_no_error_of_the_resolvable_size_through() -> None:
+    # Central differences put φ²[9] 0.46 % low; the same element made 0.7 % low (float32
+    # central's `resolves`) then agreed within rtol 0.5 % and passed.
+    config = draw_network(3661).config
+    resolves = METHODS["central"].float32.resolves
+    corrupted = Checker(config, analytic=_phi(config, 2, 1 - resolves, index=9))
+    assert corrupted.with_step(config.check.step).run().passed  # the method alone
+    assert failing(corrupted.run()) == [(2, "phi")]
+
+
+def test_the_second_opinion_is_judged_with_the_same_tolerances() -> None:
+    # Whole-tensor errors of the resolvable size in float32 still fail; in float64 nothing is
+    # estimated twice (central differences at 1e-5 have no truncation to speak of).
+    config = draw_network(461).config
+    resolves = METHODS["central"].float32.resolves
+    for factor in (1 - resolves, 1 + resolves):
+        assert not Checker(config, analytic=_phi(config, 3, factor)).run().passed
+    assert not METHODS["central"].float64.reestimate

@@ -13,7 +13,8 @@ from backprop_check import check
 from backprop_check.core.backprop import Steps, backward
 from backprop_check.judge.checker import Checker
 from backprop_check.judge.elements import estimate_elements
-from backprop_check.numeric.finite_differences import KINK_POLICIES
+from backprop_check.judge.kinks import kink_convention
+from backprop_check.numeric.finite_differences import DTYPES, KINK_POLICIES, METHODS
 from backprop_check.spec.config import load_config
 from backprop_check.spec.data import Dataset
 
@@ -243,3 +244,71 @@ def test_a_side_no_difference_can_take_is_unjudged_said_and_failed_by_kinks_fail
     row = strict.layers[0].checks[2]
     assert (row.passed, row.unresolved) == (False, "kinks")
     assert "cannot be judged" in strict.diagnosis
+
+
+# --------------------------------------------------------------------------- every method
+
+
+def _relu_half(activation, z, *, layer):
+    """ReLU'(0) = ½ (np.heaviside(z, 0.5)): the slope of neither side, wrong at an exact 0."""
+    return np.heaviside(z, 0.5) if activation.name == "relu" else activation.derivative(z)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_accepts_either_side_on_exact_zeros_and_neither_is_refused(
+    method: str, dtype: str
+) -> None:
+    # KINKS.md item 10: the complex step never flagged a kink and always measured ReLU'(0) = 0,
+    # and a forward or backward step to a unit's off side did not flag it either, so a user's
+    # correct ReLU'(0) = 1 failed on networks with pre-activations exactly on 0.
+    matters = refused = 0
+    for seed in range(6):
+        config = _on_zero(seed, dtype=dtype).with_overrides(method=method)
+        assert run_with(config).passed
+        assert run_with(config, Steps(activation_derivative=_relu_one)).passed
+        checker = Checker(config, analytic=Steps(activation_derivative=_relu_one))
+        if any(
+            not np.array_equal(one, zero)
+            for one, zero in zip(checker.gradients.dW, Checker(config).gradients.dW, strict=True)
+        ):
+            matters += 1
+            refused += not run_with(config, Steps(activation_derivative=_relu_half)).passed
+    assert refused == matters > 0
+
+
+def test_the_convention_is_read_from_every_layer_a_step_reaches() -> None:
+    # A kink in a later layer decides a sigmoid layer's elements too: a built-in σ' there used
+    # to leave the side unknown, so either side passed and a wrong ∇W² matching the other one
+    # went through (found by the property run, benchmarks/verdicts.py).
+    network = Checker(
+        load_config(
+            small_config(
+                layers=[
+                    {"units": 3, "activation": "relu"},
+                    {"units": 4, "activation": "sigmoid"},
+                    {"units": 4, "activation": "relu"},
+                    {"units": 2, "activation": "linear"},
+                ],
+                loss="mse",
+            )
+        )
+    ).network
+    one = Steps(activation_derivative=_relu_one)
+    assert [kink_convention(Steps(), network, j) for j in (1, 2, 3, 4)] == ["off"] * 3 + [None]
+    assert [kink_convention(one, network, j) for j in (1, 2, 3)] == ["on"] * 3
+    # σ'(0) = 1 in layer 3 only: layer 1's steps reach both conventions, layer 3's one.
+    mixed = derivative_of("relu", lambda z: (z >= 0).astype(z.dtype), layers={3})
+    assert [kink_convention(mixed, network, j) for j in (1, 2, 3)] == [None, "on", "on"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("method", list(METHODS))
+def test_the_kink_config_leaves_no_element_unjudged_in_either_dtype(method, dtype) -> None:
+    # Units within eps of 0 (not on it) cross at every step to one side; the other side is the
+    # measured one. The side that crossed used to be taken as σ'(0) = 0's, unmeasured, and float32
+    # left 4 of 36 φ¹ elements (19 in all) unjudged without a word.
+    report = check(KINKS, dtype=dtype, method=method)
+    assert report.passed, report.diagnosis
+    assert sum(row.unjudged for row in report.checks) == 0
+    assert not any("sit on ReLU kinks" in warning for warning in report.warnings)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_check.judge.rows import error_map, no_verdict
+from backprop_check.judge.compare import compare
+from backprop_check.judge.rows import error_map, no_verdict, unjudged_warnings
+from backprop_check.report.data import LayerReport, QuantityCheck
 
 FINITE = np.array([1.0, -2.0, 0.5])
 
@@ -55,3 +57,27 @@ def test_the_error_map_leaves_unchecked_and_unjudged_elements_blank() -> None:
     assert np.isnan(errors[1, 1])
     assert errors[0, 1] == 0.0
     assert errors[0, 2] == pytest.approx(0.2 / 2.2)
+
+
+def _layer_with(unjudged: int, checked: int):
+    values = np.ones(checked)
+    row = QuantityCheck(
+        layer=1,
+        quantity="b",
+        equation=4,
+        comparison=compare(values, values, rtol=1e-5, atol=1e-8),
+        mode="full",
+        unjudged=unjudged,
+    )
+    return [LayerReport(layer=1, units=8, activation="relu", checks=(row,))]
+
+
+@pytest.mark.parametrize(("unjudged", "proves_little"), [(1, False), (5, True)])
+def test_every_unjudged_element_is_said_out_loud(unjudged: int, proves_little: bool) -> None:
+    # Issue 11 item 3: one element left without a verdict is no pass either. A row with one of
+    # 8 unjudged used to pass with nothing said in the text, Markdown or JUnit report.
+    (warning,) = unjudged_warnings(_layer_with(unjudged, 8))
+    assert warning.startswith(f"∇b¹: {unjudged} of 8 elements sit on ReLU kinks")
+    assert ("proves little" in warning) == proves_little
+    assert "not passed" in warning or proves_little
+    assert unjudged_warnings(_layer_with(0, 8)) == ()

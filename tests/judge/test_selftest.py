@@ -15,6 +15,8 @@ from backprop_check.judge.checker import Checker
 from backprop_check.judge.selftest import MUTANTS, Mutant, run_selftest
 from backprop_check.spec.build import build_problem
 
+from ..helpers import derivative_of
+
 EXPECTED_ROWS = {
     "sigma-for-sigma-prime": "φ³ (Eq. 2, layer 3)",
     "a-j-for-a-j-minus-1": "∇W³ (Eq. 3, layer 3)",
@@ -26,7 +28,7 @@ EXPECTED_ROWS = {
     "sum-over-batch": "∇W⁴ (Eq. 3, layer 4)",
     "bias-not-reduced": "∇b⁴ (Eq. 4, layer 4)",
     "softmax-sign": "φ⁴ (Eq. 1, layer 4)",
-    "relu-prime-at-zero": "φ¹ (Eq. 2, layer 1)",
+    "relu-prime-half-at-zero": "φ¹ (Eq. 2, layer 1)",
 }
 
 
@@ -54,18 +56,21 @@ def test_the_zoo_covers_the_seed_typos_and_the_common_slips() -> None:
 
 
 def test_the_relu_convention_explains_why_it_needs_its_own_case(report) -> None:
-    result = next(r for r in report.results if r.name == "relu-prime-at-zero")
-    mutant = next(m for m in MUTANTS if m.name == "relu-prime-at-zero")
+    result = next(r for r in report.results if r.name == "relu-prime-half-at-zero")
+    mutant = next(m for m in MUTANTS if m.name == "relu-prime-half-at-zero")
     assert result.why_not
     assert result.network != next(r.network for r in report.results if r.name == "bce-sign")
     # What the reason says holds: on the usual network the mutant goes unseen, ...
     usual = dataclasses.replace(mutant, special_case=None)
     assert Checker(usual.config(), analytic=mutant.analytic).run().passed
-    # ... while its own network puts a whole sample of z¹ exactly on 0, read from the left.
+    # ... while its own network puts a whole sample of z¹ exactly on 0, ...
     config = mutant.config()
     network, x, _ = build_problem(config)
     assert np.any(np.all(network.forward(x).z(1) == 0.0, axis=1))
-    assert config.check.method == "backward"
+    # ... where both legitimate conventions pass and only the ½ of neither side fails.
+    for legitimate in (0.0, 1.0):
+        steps = derivative_of("relu", lambda z, at=legitimate: np.heaviside(z, at))
+        assert Checker(config, analytic=steps).run().passed
 
 
 def test_a_mutant_that_changes_nothing_is_reported_missed() -> None:

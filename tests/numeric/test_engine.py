@@ -188,3 +188,39 @@ def test_leaving_a_kink_is_a_kink_but_only_passing_one_is_a_crossing() -> None:
     assert across.kinks[0]
     assert across.crossings[0]
     assert not short.crossings[0]
+
+
+def _on_zero(layer: int):
+    """NETWORKS[1] (three hidden ReLU layers) with z^layer[0, 0] moved exactly onto 0."""
+    network, x, y = build_problem(load_config(NETWORKS[1]))
+    biases = [b.copy() for b in network.biases]
+    biases[layer - 1][0] -= network.forward(x).z(layer)[0, 0]
+    network = dataclasses.replace(network, biases=tuple(biases))
+    engine = PerturbationEngine(network, x, y)
+    assert engine.trace.z(layer)[0, 0] == 0.0
+    return engine
+
+
+@pytest.mark.parametrize("step", [-1e-6, 1e-20j], ids=["to the off side", "imaginary"])
+def test_moving_a_unit_that_sits_on_its_kink_is_flagged_whichever_way(step) -> None:
+    # Issue 11 item 3 for one-sided and complex steps: a step that moves a unit sitting exactly
+    # on 0 to its off side, or off the real axis, changes no side, yet measures only σ'(0) = 0's
+    # slope. It used to go unflagged, so a user's ReLU'(0) = 1 failed under backward, forward
+    # and complex-step differences.
+    engine = _on_zero(1)
+    moved = engine.loss_changes(Target(1, "phi"), step, np.array([0, 1]))
+    assert moved.on_kinks.tolist() == [True, False]  # φ element 1 is unit 1 of sample 0
+    assert not moved.kinks.any()
+    assert not moved.crossings.any()
+
+
+@pytest.mark.parametrize("step", [-1e-6, 1e-6, 1e-20j])
+def test_a_later_unit_on_its_kink_is_flagged_through_the_linear_chain(step) -> None:
+    # z²[0, 0] on 0: every φ¹ element of sample 0 whose unit reaches it through W² is flagged,
+    # also when the linear stretch through layer 2 would otherwise carry the change past it.
+    engine = _on_zero(2)
+    elements = np.arange(engine.shape(Target(1, "phi"))[1])  # sample 0's units
+    moved = engine.loss_changes(Target(1, "phi"), step, elements)
+    reaches = (engine.network.W(2)[0] != 0) & (engine.trace.z(1)[0] > 0)
+    assert (moved.on_kinks | moved.kinks).tolist() == reaches.tolist()
+    assert reaches.any()

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backprop_check import check
 from backprop_check.core.backprop import Gradients, backward
 from backprop_check.judge.checker import Checker
 from backprop_check.numeric.finite_differences import METHODS
 from backprop_check.numeric.precision import judging_atol
+from backprop_check.report.formats.text import plain_text
 from backprop_check.spec.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,3 +193,33 @@ def test_complex_step_passes_a_correct_softmax_bce_network_near_saturation() -> 
     checker = Checker(load_config(config).with_overrides(method="complex-step"))
     assert np.max(checker.engine.trace.a(2)) > 1 - 1e-5  # the top output is nearly saturated
     assert checker.run().passed
+
+
+# --------------------------------------------------------------------------- stated in the report
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_what_a_check_resolves_is_stated_only_at_the_settings_it_was_measured(method, dtype):
+    defaults = METHODS[method].defaults(dtype)
+    at = {"eps": defaults.eps, "rtol": defaults.rtol, "atol": defaults.atol}
+    assert METHODS[method].resolves(dtype, **at) == defaults.resolves
+    # Stricter tolerances resolve at least as much; another step or looser ones were not measured.
+    assert METHODS[method].resolves(dtype, **{**at, "rtol": defaults.rtol / 2}) == defaults.resolves
+    for changed in ({"eps": defaults.eps * 2}, {"rtol": defaults.rtol * 2}, {"atol": 1.0}):
+        assert METHODS[method].resolves(dtype, **{**at, **changed}) is None
+
+
+def test_the_report_states_what_it_resolves_in_its_header_and_json() -> None:
+    # Issue 11 item 4: "float32 that means what it says", in the report itself.
+    config = load_config(NETWORKS["sigmoid_bce"]).with_overrides(dtype="float32")
+    report = check(config)
+    assert report.resolves == METHODS["central"].float32.resolves == 7e-3
+    assert "resolves errors above 0.7 % (float32, central)" in plain_text(report).splitlines()
+    assert report.to_dict()["resolves"] == 7e-3
+    # A step of one's own was not measured: nothing is claimed.
+    other = check(config, eps=3e-3)
+    assert other.resolves is None
+    assert "resolves errors" not in plain_text(other)
+    assert other.to_dict()["resolves"] is None
+    assert check(config, directions=2).resolves is None

@@ -113,3 +113,23 @@ def test_rectangle_recognises_products_of_units_and_inputs() -> None:
     assert rectangle(np.array([5, 6, 9]), 4) is None
     assert rectangle(np.array([5, 6, 9, 11]), 4) is None
     assert rectangle(np.array([], dtype=np.intp), 4) is None
+
+
+@pytest.mark.parametrize("step", [1e-6, -1e-6, 1e-20j])
+def test_blocks_flag_units_on_their_kink_as_the_plain_path_does(step: complex) -> None:
+    # Unit 0 of layer 1 sits exactly on its kink in every sample. A step to the off side, or an
+    # imaginary one, leaves it flat (no loss change) but still moves it: flagged both ways.
+    network, x, y = _problem(DEEP_RELU)
+    network.W(1)[0] = 0.0
+    network.b(1)[0] = 0.0
+    engine = PerturbationEngine(network, x, y)
+    target = Target(1, "W")
+    everything = np.arange(network.W(1).size)
+    blocked = engine.loss_changes(target, step, everything)
+    # All but the last element is no rectangle of units × inputs: the engine's column path.
+    plain = engine.loss_changes(target, step, everything[:-1])
+    width = network.W(1).shape[1]
+    assert blocked.on_kinks.reshape(-1, width)[0].all()
+    for field in ("kinks", "crossings", "on_kinks"):
+        np.testing.assert_array_equal(getattr(blocked, field)[:-1], getattr(plain, field))
+    np.testing.assert_allclose(blocked.changes[:-1], plain.changes, rtol=1e-12, atol=1e-15)

@@ -77,6 +77,7 @@ def header_lines(report: CheckReport) -> list[str]:
         f"rtol {report.rtol:g} · atol {report.atol:g} · {mode} · {report.dtype} · "
         f"kinks: {report.kink_policy}",
     ]
+    lines += [report.resolution()] if report.resolves is not None else []
     if report.impl is not None:
         used = sorted({name for check in report.checks for name in check.sources})
         lines.append(
