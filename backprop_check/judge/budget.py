@@ -26,7 +26,6 @@ __all__ = [
     "estimate_seconds",
     "format_size",
     "guard_memory",
-    "idle_cpus",
     "required_bytes",
     "thread_budget",
     "usable_jobs",
@@ -40,24 +39,10 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def idle_cpus() -> int:
-    """CPUs of this process that the system's load over the last minute leaves free, at least 1.
-
-    The load is taken as a share of the whole system (a container may see the host's load).
-    """
-    cpus = available_cpus()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return cpus
-    busy = load * cpus / max(cpus, os.cpu_count() or cpus)
-    return max(1, min(cpus, round(cpus - busy)))
-
-
-# One engine thread per free CPU: on 2 shared CPUs with the other one busy, a second thread ran
-# no faster than one, and often slower (benchmarks/bench_engine.py: "1 thread" and "2 threads"
-# against the default); beyond 4 nothing was measured.
-DEFAULT_JOBS = min(idle_cpus(), 4)
+# One engine thread per CPU: on 2 shared CPUs the mnist-sized check ran 10-30 % faster on 2 threads
+# than on 1 (benchmarks/bench_engine.py, "1 thread" and "2 threads" taking turns), under the other
+# processes' load too; beyond 4 nothing was measured.
+DEFAULT_JOBS = min(available_cpus(), 4)
 
 
 def usable_jobs(jobs: int) -> int:
