@@ -140,7 +140,7 @@ def check_lines(report: CheckReport, *, width: int) -> list[Line]:
         lines.append(())
         lines += title_lines([layer_title(layer, depth)], width, role="title")
         lines += _layer_table(layer, fields, layout, found, width)
-        lines += _notes(layer, found, width)
+        lines += _notes(layer, found, width, said=report.diagnosis)
     lines.append(())
     if found.cause is None:
         lines += wrap(report.diagnosis, width, indent=_INDENT)
@@ -189,9 +189,9 @@ def _cause_lines(report: CheckReport, found: Causes, width: int) -> list[Line]:
             by_source.setdefault(source, []).append(row_symbol(check))
     for source, rows in by_source.items():
         sentence = (
-            f"Follow from {source}, so their own hints are left out: {', '.join(rows)}."
+            f"{', '.join(rows)} only inherit the error of {source}: their own hints are left out."
             if len(rows) > 1
-            else f"Follows from {source}, so its own hint is left out: {rows[0]}."
+            else f"{rows[0]} only inherits the error of {source}: its own hint is left out."
         )
         lines += wrap(sentence, width, first=_INDENT, indent=_INDENT, role="dim")
     if found.independent:
@@ -315,8 +315,9 @@ def _stacked(
     ]
 
 
-def _notes(layer: LayerReport, found: Causes, width: int) -> list[Line]:
-    """Under a layer's table: each failing row's note and hint, or what it follows from."""
+def _notes(layer: LayerReport, found: Causes, width: int, *, said: str) -> list[Line]:
+    """Under a layer's table: each failing row's note and hint, or what it follows from; not
+    what the diagnosis at the top already ``said`` (the cause's hint)."""
     lines: list[Line] = []
     for check in layer.checks:
         symbol = row_symbol(check)
@@ -324,7 +325,7 @@ def _notes(layer: LayerReport, found: Causes, width: int) -> list[Line]:
         if source is not None:
             texts = [f"follows from {source}; fix {source} first."]
         elif failing(check) or check.mode == "skipped":
-            texts = [text for text in (check.note, check.hint) if text]
+            texts = [text for text in (check.note, check.hint) if text and text not in said]
         else:
             continue
         for text in texts:

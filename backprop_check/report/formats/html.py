@@ -109,8 +109,11 @@ def _diagnosis(report: CheckReport, found: Causes) -> str:
             if source:
                 by_source.setdefault(source, []).append(row_symbol(check))
     follows = "".join(
-        f'<p class="dim">Only inherit the error of {escape(source)} (their own hints are left '
-        f"out): {escape(', '.join(rows))}.</p>"
+        f'<p class="dim">{escape(", ".join(rows))} only inherit the error of {escape(source)}: '
+        "their own hints are left out.</p>"
+        if len(rows) > 1
+        else f'<p class="dim">{escape(rows[0])} only inherits the error of {escape(source)}: '
+        "its own hint is left out.</p>"
         for source, rows in by_source.items()
     )
     if found.independent:

@@ -67,7 +67,9 @@ def test_a_failing_check_opens_with_its_cause_then_a_section_per_layer(failing) 
     ]
     assert EQ2_DIAGNOSIS in page
     assert "Cause: φ², Eq. 2 at layer 2" in page
-    assert "Only inherit the error of φ² (their own hints are left out): ∇W², ∇b², φ¹" in page
+    assert (
+        "∇W², ∇b², φ¹, ∇W¹, ∇b¹ only inherit the error of φ²: their own hints are left out." in page
+    )
     # Every row was checked element by element: nine heatmaps, each with its worst element.
     assert sum(tag == "svg" for tag, _ in outline.events) == 9
     assert page.count('class="worst"') == 9
