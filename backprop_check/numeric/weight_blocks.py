@@ -69,7 +69,9 @@ def rectangle(elements: Array, width: int) -> tuple[Array, Array, Array | None] 
         return None
     order = None if np.all(elements[1:] > elements[:-1]) else np.argsort(elements, kind="stable")
     ordered = elements if order is None else elements[order]
-    units = np.unique(ordered // width)
+    rows = ordered // width
+    # Sorted already: the distinct units without np.unique (which would import numpy.ma).
+    units = rows[np.concatenate(([True], rows[1:] != rows[:-1]))]
     inputs = ordered[: ordered.size // units.size] % width
     if units.size * inputs.size != ordered.size:
         return None
