@@ -26,6 +26,7 @@ __all__ = [
     "estimate_seconds",
     "format_size",
     "guard_memory",
+    "plain_work",
     "required_bytes",
     "thread_budget",
     "usable_jobs",
@@ -70,6 +71,10 @@ def thread_budget(jobs: int, *, serial: bool = False) -> Iterator[None]:
 # probed with whole columns of at least _PROBE_BLOCK elements, as the check goes.
 _PROBE = 256
 _PROBE_BLOCK = 8192
+# Below this many plain multiply-adds no probe is run: at _SLOW_RATE (far below what numpy does
+# on the engine's blocks of rows, one core) even all of them take 10 s.
+_SURELY_QUICK = 10**10
+_SLOW_RATE = 1e9
 _FLOAT64, _COMPLEX128 = 8, 16
 
 
@@ -125,7 +130,14 @@ def estimate_seconds(
     evaluations: int,
     jobs: int,
 ) -> float:
-    """How long a full element-by-element check would take, from a short timed probe."""
+    """How long a full element-by-element check would take, from a short timed probe.
+
+    Where even the plain layer-by-layer work of every row (:func:`plain_work`) is small, that
+    count at a slow rate is the estimate: a probe could cost as much as the check itself.
+    """
+    work = plain_work(engine, targets, evaluations=evaluations)
+    if work < _SURELY_QUICK:
+        return work / _SLOW_RATE / min(jobs, 2)
     total = 0.0
     for target in targets:
         size = int(np.prod(engine.shape(target)))
@@ -137,6 +149,23 @@ def estimate_seconds(
         per_element = (time.perf_counter() - started) / probe.size
         total += per_element * size * evaluations
     return total / min(jobs, 2)
+
+
+def plain_work(engine: PerturbationEngine, targets: Sequence[Target], *, evaluations: int) -> int:
+    """Multiply-adds of a full check if every row took the plain layer-by-layer path.
+
+    A row (an element and one of its samples, per evaluation) moves a^j in one unit: the next
+    layer changes by a column of W^{j+1}, every later one by a whole product, then the loss reads
+    the logits. The engine does much less (rows that do not move, linear stretches, blocks).
+    """
+    network = engine.network
+    depth, total = network.depth, 0
+    for target in targets:
+        samples = 1 if target.quantity == "phi" else engine.batch_size
+        later = sum(network.W(m).size for m in range(target.layer + 1, depth + 1))
+        rows = int(np.prod(engine.shape(target))) * samples
+        total += rows * (later + network.W(depth).shape[0])
+    return total * evaluations
 
 
 def _probe(engine: PerturbationEngine, target: Target, size: int) -> np.ndarray:

@@ -30,6 +30,50 @@ def test_estimate_is_positive_and_scales_with_the_network() -> None:
     assert 0 < small < Checker(load_config(wide)).estimate_seconds()
 
 
+_MNIST_SIZED = {
+    "input_size": 784,
+    "layers": [
+        {"units": 256, "activation": "relu"},
+        {"units": 128, "activation": "relu"},
+        {"units": 10, "activation": "softmax"},
+    ],
+    "loss": "cce",
+    "batch_size": 64,
+}
+
+
+def _probes(monkeypatch, config) -> tuple[float, list[int]]:
+    """The estimate for ``config``, and the sizes of the engine calls it made."""
+    checker = Checker(load_config(config))
+    calls: list[int] = []
+    real = checker.engine.loss_changes
+
+    def counted(target, step, elements):
+        calls.append(len(elements))
+        return real(target, step, elements[:1])  # the counting is the point, not the time
+
+    monkeypatch.setattr(checker.engine, "loss_changes", counted)
+    return checker.estimate_seconds(), calls
+
+
+def test_a_check_of_little_counted_work_is_estimated_without_a_probe(monkeypatch) -> None:
+    # Issue 14: on a 64-128-64-10 network the probe cost as much as the check (22 of 40 ms).
+    small = {**_MNIST_SIZED, "input_size": 64, "batch_size": 32}
+    small["layers"] = [
+        {"units": 128, "activation": "relu"},
+        {"units": 64, "activation": "relu"},
+        {"units": 10, "activation": "softmax"},
+    ]
+    estimate, calls = _probes(monkeypatch, small)
+    assert calls == []
+    assert estimate > 0
+    # The mnist-sized network is over the count: it is probed, tensor by tensor.
+    estimate, calls = _probes(monkeypatch, _MNIST_SIZED)
+    assert len(calls) == 2 * 9
+    assert max(calls) > 1
+    assert estimate > 0
+
+
 def test_required_bytes_grow_with_units_batch_precision_and_directions() -> None:
     base = load_config(small_config())
     wider = load_config(
