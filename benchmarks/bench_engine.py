@@ -379,7 +379,7 @@ def bench_network(name: str, repeats: int, subset: int, with_torch: bool) -> dic
             ours_seconds,
             True,
             f"best of {repeats}, 1, 2 and default threads taking turns; jobs={DEFAULT_JOBS} "
-            f"(the default: the CPUs); {elements:,} elements "
+            f"(the default: the CPUs the load leaves free); {elements:,} elements "
             f"(W, b and {phi:,} φ)",
             threads=DEFAULT_JOBS,
         ),

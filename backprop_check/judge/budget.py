@@ -26,6 +26,7 @@ __all__ = [
     "estimate_seconds",
     "format_size",
     "guard_memory",
+    "idle_cpus",
     "plain_work",
     "required_bytes",
     "thread_budget",
@@ -40,10 +41,25 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-# One engine thread per CPU: on 2 shared CPUs the mnist-sized check ran 10-30 % faster on 2 threads
-# than on 1 (benchmarks/bench_engine.py, "1 thread" and "2 threads" taking turns), under the other
-# processes' load too; beyond 4 nothing was measured.
-DEFAULT_JOBS = min(available_cpus(), 4)
+def idle_cpus() -> int:
+    """CPUs of this process that the system's load over the last minute leaves free, at least 1.
+
+    The load is taken as a share of the whole system (a container may see the host's load).
+    """
+    cpus = available_cpus()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cpus
+    busy = load * cpus / max(cpus, os.cpu_count() or cpus)
+    return max(1, min(cpus, round(cpus - busy)))
+
+
+# One engine thread per free CPU. On 2 CPUs that other work keeps busy (load 5), 1 thread beat 2
+# on the mnist-sized check in 5 of 6 runs (benchmarks/bench_engine.py: 2 threads took 0.93-1.41x
+# as long), a second thread only waiting for its share; a free CPU is worth a thread. Beyond 4
+# nothing was measured.
+DEFAULT_JOBS = min(idle_cpus(), 4)
 
 
 def usable_jobs(jobs: int) -> int:

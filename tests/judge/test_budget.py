@@ -11,6 +11,7 @@ from backprop_check.judge import budget
 from backprop_check.judge.budget import (
     format_size,
     guard_memory,
+    idle_cpus,
     required_bytes,
     usable_jobs,
 )
@@ -117,6 +118,29 @@ def test_jobs_are_capped_at_the_cpus(monkeypatch) -> None:
     checker = Checker(load_config(small_config()), jobs=100_000)
     assert checker.jobs == 2
     assert checker.engine.max_memory == DEFAULT_MAX_MEMORY // 2
+
+
+@pytest.mark.parametrize(
+    ("load", "system", "expected"),
+    [(0.1, 2, 2), (0.9, 2, 1), (5.0, 2, 1), (0.4, 8, 2), (30.0, 64, 1), (2.0, 64, 2)],
+)
+def test_the_default_threads_are_the_cpus_the_load_leaves_free(
+    monkeypatch, load: float, system: int, expected: int
+) -> None:
+    # This process may use 2 CPUs of a ``system``-CPU machine whose load is ``load``.
+    monkeypatch.setattr(budget, "available_cpus", lambda: 2)
+    monkeypatch.setattr(budget.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(budget.os, "cpu_count", lambda: system)
+    assert idle_cpus() == expected
+
+
+def test_without_a_load_average_every_cpu_counts_as_free(monkeypatch) -> None:
+    def unavailable():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(budget, "available_cpus", lambda: 3)
+    monkeypatch.setattr(budget.os, "getloadavg", unavailable)
+    assert idle_cpus() == 3
 
 
 _TEN_MILLION = {
