@@ -25,13 +25,16 @@ def build_checker(
     """The config at ``config`` with the command line's overrides, ready to check."""
     from ..errors import BackpropCheckError
     from ..judge.checker import DEFAULT_JOBS, Checker
-    from ..judge.user_code import user_code_for
     from ..numeric.engine import DEFAULT_MAX_MEMORY
     from ..spec.config import load_config
 
     loaded = load_config(config)
-    # --impl overrides the config's impl.file; the conventions stay the config's impl: block's.
-    user_code = user_code_for(loaded, impl)
+    user_code = None
+    if impl is not None or loaded.impl is not None:  # the loader only where there is user code
+        from ..judge.user_code import user_code_for
+
+        # --impl overrides the config's impl.file; the conventions stay its impl: block's.
+        user_code = user_code_for(loaded, impl)
     try:
         configured = loaded.with_overrides(**overrides)  # type: ignore[arg-type]
     except BackpropCheckError as error:

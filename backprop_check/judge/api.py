@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..numeric.engine import DEFAULT_MAX_MEMORY
 from ..report.data import CheckReport, ProgressEvent
 from ..spec.config import Config, load_config
 from .budget import DEFAULT_JOBS
 from .checker import Checker
-from .hooks import UserCode
-from .user_code import UserCodeSource, user_code_for
+
+if TYPE_CHECKING:
+    from .hooks import UserCode
+    from .user_code import UserCodeSource
 
 __all__ = ["assert_gradients_match", "check"]
 
@@ -39,7 +41,11 @@ def check(
     """
     if not isinstance(config, Config):
         config = load_config(config)
-    user_code = user_code_for(config, impl)
+    user_code = None
+    if impl is not None or config.impl is not None:  # the loader only where there is user code
+        from .user_code import user_code_for
+
+        user_code = user_code_for(config, impl)
     checker = Checker(
         config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs, user_code=user_code
     )

@@ -64,6 +64,7 @@ class CheckedLoss:
         self.sample_losses = engine.sample_losses
         self.shape = engine.shape
         self.chunk_size = engine.chunk_size
+        self.block_columns = engine.block_columns
         self.direction_move = engine.direction_move
 
     @property

@@ -4,8 +4,7 @@ points, check and assert_gradients_match, are :mod:`.api`'s).
 :class:`Checker` is a sequencer. For each layer and quantity it asks the analytic side for the
 tensor, the finite differences (:mod:`.elements`, :mod:`.directions`) for their estimates of the
 chosen elements (:mod:`.sampling`), settles the elements on kinks (:mod:`.kinks`), compares, and
-hands the rows to the report with a diagnosis, hints and precision warnings. What the check costs
-beforehand is :mod:`.budget`'s.
+hands the rows to the report with a diagnosis, hints and warnings (its cost: :mod:`.budget`).
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,19 +38,20 @@ from .analytic_side import (
     withheld,
 )
 from .assembly import assemble_report
-from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, usable_jobs
+from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, thread_budget, usable_jobs
 from .checked_loss import CheckedLoss
 from .compare import compare
 from .convention_hints import row_hint
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements, second_opinion
 from .hints import Hint
-from .hooks import UserCode
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
 from .step import usable_step
-from .user_code import user_code_for
+
+if TYPE_CHECKING:
+    from .hooks import UserCode
 
 __all__ = ["DEFAULT_JOBS", "AnalyticSide", "CheckInterrupted", "Checker", "ProgressEvent"]
 
@@ -61,14 +62,12 @@ ProgressCallback = Callable[[ProgressEvent], None]
 class CheckInterrupted(KeyboardInterrupt):
     """Ctrl-C during :meth:`Checker.run`: still a KeyboardInterrupt, with the rows done so far.
 
-    ``completed`` holds the finished rows in the order they were checked; ``total`` is how many
-    rows the whole check has.
+    ``completed``: the finished rows in the order checked; ``total``: the whole check's rows.
     """
 
     def __init__(self, completed: tuple[QuantityCheck, ...], total: int) -> None:
         super().__init__(f"interrupted after {len(completed)} of {total} checks")
-        self.completed = completed
-        self.total = total
+        self.completed, self.total = completed, total
 
 
 class Checker:
@@ -91,7 +90,9 @@ class Checker:
         self.config = config
         self.jobs = usable_jobs(jobs)
         self.method = METHODS[config.check.method]
-        if user_code is None and analytic is None:
+        if user_code is None and analytic is None and config.impl is not None:
+            from .user_code import user_code_for  # the loader only where there is user code
+
             user_code = user_code_for(config, None)
         self.user_code = user_code
         if analytic is None:
@@ -168,8 +169,9 @@ class Checker:
         numeric: dict[Target, Array] = {}
         if self.result.user_loss is not None:
             self.result.user_loss.calls = 0  # the bound is per run (a sweep makes several)
+        budget = thread_budget(self.jobs, serial=self.config.check.mode == "directions")
         try:
-            with np.errstate(all="ignore"), ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            with budget, np.errstate(all="ignore"), ThreadPoolExecutor(self.jobs) as pool:
                 for target in self.targets:
                     started = time.perf_counter()
                     row, numeric[target] = self._check_target(target, pool, progress)

@@ -90,8 +90,16 @@ def convention_hint(
 
     if fits(analytic):
         return None
+    penalty = 0.0 * analytic
+    if quantity == "W" and weights is not None and declared.regularization is not None:
+        penalty = 2 * declared.regularization.coefficient * weights  # ∇R, added once
     for factor, sentence in _factors(symbol, quantity, declared):
-        if fits(analytic / factor):
+        # A reduction scales the loss's gradient, not the penalty's: (∇W − ∇R)/s + ∇R.
+        if fits((analytic - penalty) / factor + penalty):
+            if penalty.any() and not fits(analytic / factor):
+                sentence = sentence.replace(
+                    " × the finite differences", " × the finite differences, ∇R apart", 1
+                )
             return Hint("convention", sentence, factor)
     if quantity == "W" and weights is not None:
         return _l2(symbol, layer, analytic - numeric, weights, declared, fits, analytic)

@@ -107,9 +107,11 @@ def _first(
 
 def _batch_factor(failing: list[QuantityCheck], batch_size: int) -> bool:
     """Every failing ∇W and ∇b (and φ your backward returned) is off by exactly B, or every one
-    by exactly 1/B (B > 1), and some ∇W or ∇b is among them."""
+    by exactly 1/B (B > 1), ∇W and ∇b among them: a reduction scales both (∇b alone off by B is
+    a bias summed, Eq. 4)."""
     rows = [c for c in failing if c.quantity in ("W", "b") or (c.quantity == "phi" and c.sources)]
-    if batch_size <= 1 or len(rows) != len(failing) or all(c.quantity == "phi" for c in rows):
+    kinds = {c.quantity for c in rows}
+    if batch_size <= 1 or len(rows) != len(failing) or not {"W", "b"} <= kinds:
         return False
     return any(
         all(check.factor is not None and np.isclose(check.factor, target) for check in rows)

@@ -13,7 +13,6 @@ from typing import Any
 from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSS_ALIASES, LOSSES, Loss, canonical_loss_name
 from ..errors import BackpropCheckError, KeyPath
-from .formulas import ExpressionError, compile_expression, formula_activation, formula_loss
 from .model import LayerSpec
 from .schema import (
     CHECK_KEYS,
@@ -151,6 +150,8 @@ def validate_activations(value: Any) -> dict[str, Activation]:
     """``activations: {name: {f: "...", df: "..."}}``: formulas in x."""
     activations = {}
     for name, spec in _formula_names("activations", value, ACTIVATIONS).items():
+        from .formulas import formula_activation  # the compiler only for configs with formulas
+
         _, f, df = _formula_pair("activations", name, spec, ("x",))
         activations[name] = formula_activation(name, f, df)
     return activations
@@ -161,6 +162,8 @@ def validate_losses(value: Any) -> dict[str, Loss]:
     taken = {**LOSSES, **LOSS_ALIASES}
     losses = {}
     for name, spec in _formula_names("losses", value, taken).items():
+        from .formulas import formula_loss
+
         entry, f, df = _formula_pair("losses", name, spec, ("yhat", "y"))
         path: KeyPath = ("losses", name, "reduce")
         reduce = choice(entry.get("reduce", "sum"), ("sum", "mean"), path, "reduce")
@@ -206,6 +209,8 @@ def _formula_pair(
 
 
 def _formula(text: Any, path: KeyPath, variables: tuple[str, ...]) -> Any:
+    from .formulas import ExpressionError, compile_expression
+
     try:
         return compile_expression(text, variables=variables)
     except ExpressionError as error:

@@ -100,6 +100,10 @@ def test_the_forward_row_comes_first_and_fails_the_run(runner: CliRunner, tmp_pa
     )
     assert "Your loss is ½ × the config's" in " ".join(x.strip() for x in lines[cause:first_layer])
     assert lines[-1] == "FAILED: 5 of 5 checked rows failed; 2 not checked."
+    assert result.stdout.count("The forward row fails: ") == 1  # said once, at the top
+    # Every failing row compares against your loss: each follows from the forward row.
+    assert "∇W², ∇b², ∇W¹, ∇b¹ only inherit the error of the forward row" in result.stdout
+    assert result.stdout.count("follows from the forward row; fix the forward row first.") == 4
     json_result = runner.invoke(main, ["run", str(path), "--format", "json"])
     document = json.loads(json_result.stdout)
     assert document["first_failure"] == {"layer": None, "quantity": "forward", "equation": None}
@@ -231,3 +235,19 @@ def test_html_names_phi_from_w_and_b_when_phi_is_not_checked(
     assert "Cause: φ² (not checked; told by ∇W and ∇b), Eq. 1 at layer 2" in result.stdout
     text = runner.invoke(main, ["run", str(path)]).stdout
     assert "Cause: φ² (not checked; told by ∇W and ∇b), Eq. 1 at layer 2" in text
+
+
+def test_a_sweep_never_shows_an_unchecked_phi_as_passing(runner: CliRunner, tmp_path: Path) -> None:
+    path = impl_project(tmp_path, {"file": "network.py"})
+    result = runner.invoke(main, ["sweep", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert {row["quantity"] for row in document["rows"]} == {"W", "b"}
+    assert [entry["check"] for entry in document["not_checked"]] == ["φ¹", "φ²"]
+    assert "Every checked row passes at the configured eps" in document["summary"]
+    assert (
+        "Not checked at any eps: φ¹, φ² (backward() in network.py returns ∇W and ∇b only"
+        in (document["summary"])
+    )
+    text = runner.invoke(main, ["sweep", str(path)]).stdout
+    assert not [line for line in text.splitlines() if line.startswith("φ")]

@@ -80,3 +80,19 @@ def test_a_correct_backward_has_no_first_failure_and_counts_only_checked_rows() 
         "All 4 checked rows pass; 2 φ rows not checked: backward() in your functions returns ∇W "
         "and ∇b only, no φ."
     )
+
+
+def test_a_bias_alone_off_by_b_is_eq4_not_the_reduction() -> None:
+    # ∇b^j summed over the batch while ∇W^j is right: the bias's own Eq. 4, at its layer, even
+    # though the factor is exactly B (a reduction would scale ∇W too).
+    case = {"returns": ["dW", "db", "phi"]}
+    code = user_code(**case)
+
+    def backward(weights, biases, x, y):
+        dW, db, phi = code["backward"](weights, biases, x, y)
+        return dW, [db[0], 5 * db[1]], phi
+
+    report = check(config(**case), impl={"backward": backward})
+    assert report.first_failure is not None
+    assert report.first_failure.to_dict() == {"layer": 2, "quantity": "b", "equation": 4}
+    assert "reduction" not in report.diagnosis.split(".")[0]

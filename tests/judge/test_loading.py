@@ -188,3 +188,15 @@ def test_a_module_without_the_function_names_the_key(tmp_path: Path) -> None:
     assert "defines no function backprop: name the function it defines in impl.backward" in str(
         raised.value
     )
+
+
+def test_a_syntax_error_in_the_sibling_names_the_sibling(tmp_path: Path, elsewhere: Path) -> None:
+    path = _project(tmp_path / "project")
+    helper = path.parent / "netmath_issue10.py"
+    helper.write_text("import numpy as np\n\ndef softmax(z:\n    pass\n", encoding="utf-8")
+    with pytest.raises(BackpropCheckError) as raised:
+        check(path)
+    message = str(raised.value)  # Python's own words for the mistake vary by version
+    assert message.startswith(f"{helper}, line 3: is not valid Python (")
+    assert message.endswith(f"); {path.parent / 'network.py'} imports it.")
+    assert "netmath_issue10" not in sys.modules

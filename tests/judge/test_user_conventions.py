@@ -29,6 +29,7 @@ CONVENTIONS: list[dict[str, Any]] = [
     {"returns": ["loss", "dW", "db"]},
     {"per_sample": True, "layout": "columns", "returns": ["db", "dW"]},
     {"per_sample": True, "returns": ["dW", "db", "phi"], "reduce": "sum"},
+    {"per_sample": True, "labels": "index", "weights": "in_out", "biases": "row"},
     {"regularization": {"l2": 0.1}},
     {"regularization": {"half_l2": 0.1}, "reduce": "sum"},
     {"layout": "columns", "biases": "column", "weights": "in_out", "returns": ["phi", "db", "dW"]},
@@ -263,3 +264,18 @@ def test_mean_code_returning_phi_under_reduce_sum_is_the_reduction() -> None:
     phis = [c for c in report.checked if c.quantity == "phi"]
     assert all("where the config declares reduce: sum; declare reduce: mean" in (c.hint or "")
                for c in phis)  # fmt: skip
+
+
+def test_a_reduction_mismatch_is_named_under_a_penalty_too() -> None:
+    # Mean code with its L2 term, declared reduce: sum: ∇W = mean + ∇R is no constant factor of
+    # sum + ∇R, but ∇W − ∇R is 1/B of the sum: the key to change is still reduce.
+    declared = {"reduce": "sum", "regularization": {"half_l2": 0.2}}
+    report = check(config(**declared), impl=user_code(regularization={"half_l2": 0.2}))
+    assert not report.passed
+    failing = [c for c in report.checked if not c.passed]
+    assert {c.quantity for c in failing} == {"W", "b"}
+    assert all("declare reduce: mean, or your config does not match" in (c.hint or "")
+               for c in failing)  # fmt: skip
+    assert report.diagnosis.startswith("Every failing ∇W and ∇b is 1/B × the finite differences")
+    w_hints = [c.hint or "" for c in failing if c.quantity == "W"]
+    assert all("is 1/B × the finite differences, ∇R apart (B = 5" in h for h in w_hints)

@@ -155,7 +155,7 @@ def check_lines(report: CheckReport, *, width: int) -> list[Line]:
         lines += _layer_table(layer, fields, layout, found, width)
         lines += _notes(layer, found, width, said=report.diagnosis)
     lines.append(())
-    if found.cause is None:
+    if found.cause is None and report.first_failure is None:
         lines += wrap(report.diagnosis, width, indent=_INDENT)
     verdict, _, rest = verdict_line(report).partition(":")
     role = "fail" if found.cause is not None or not report.passed else "pass"

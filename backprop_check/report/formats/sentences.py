@@ -146,10 +146,12 @@ def interrupted_summary(
 ) -> str:
     """What a run over configs had checked when Ctrl-C stopped it."""
     failed = [row for row in completed if not row.passed]
+    skipped = sum(row.skipped for row in completed)
     finished = ", ".join(f"{r.config} {r.status}" for r in results)
     text = f"Interrupted while checking {current}: {len(completed)} of {total} checks done"
     if completed:
-        text += f", {len(completed) - len(failed)} passed, {len(failed)} failed"
+        text += f", {len(completed) - len(failed) - skipped} passed, {len(failed)} failed"
+        text += f", {skipped} not checked" if skipped else ""
         if failed:
             text += " (" + ", ".join(quantity_symbol(r.quantity, r.layer) for r in failed) + ")"
     return text + "." + (f" Finished before it: {finished}." if finished else "")
