@@ -17,10 +17,12 @@ from .formulas import ExpressionError, compile_expression, formula_activation, f
 from .model import LayerSpec
 from .schema import (
     CHECK_KEYS,
+    EXCLUSIVE_CHECK_KEYS,
     FORMULA_KEYS,
     KINK_POLICIES,
     LAYER_KEYS,
     LOSS_FORMULA_KEYS,
+    REDUCTIONS,
     check_keys,
     choice,
     describe,
@@ -122,10 +124,11 @@ def validate_check(value: Any) -> dict[str, Any]:
     """``check:`` as the keyword arguments of :class:`~backprop_check.spec.model.CheckOptions`."""
     check = require_mapping(value, ("check",), "a mapping with keys such as eps, rtol, atol")
     check_keys(check, CHECK_KEYS, ("check",))
-    if "sample" in check and "directions" in check:
+    given = [name for name in EXCLUSIVE_CHECK_KEYS if name in check]
+    if len(given) > 1:
         raise BackpropCheckError(
-            "choose either sample or directions, not both.",
-            key_path=("check", "directions"),
+            f"choose either {' or '.join(EXCLUSIVE_CHECK_KEYS)}, not both.",
+            key_path=("check", given[-1]),
             at_key=True,
         )
     options: dict[str, Any] = {}
@@ -163,7 +166,7 @@ def validate_losses(value: Any) -> dict[str, Loss]:
     for name, spec in _formula_names("losses", value, taken).items():
         entry, f, df = _formula_pair("losses", name, spec, ("yhat", "y"))
         path: KeyPath = ("losses", name, "reduce")
-        reduce = choice(entry.get("reduce", "sum"), ("sum", "mean"), path, "reduce")
+        reduce = choice(entry.get("reduce", REDUCTIONS[0]), REDUCTIONS, path, "reduce")
         losses[name] = formula_loss(name, f, df, reduce)
     return losses
 
