@@ -71,8 +71,8 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="bpcheck")
 def main() -> None:
-    """Check hand-written MLP backpropagation (the seed's Equations 1–4) against finite
-    differences, layer by layer."""
+    """Check hand-written MLP backpropagation (Equations 1–4, docs/derivation.md#equations)
+    against finite differences, layer by layer."""
 
 
 def status_of(results: Iterable[RunResult]) -> Status:

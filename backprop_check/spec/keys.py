@@ -61,7 +61,7 @@ KINDS: Mapping[str, str] = {
     "text": "a non-empty text",
     "label": "a column name or label (text or number)",
     "flag": "true or false",
-    "flag_or_seed": "true, false or a whole number (the order's seed)",
+    "flag_or_seed": "true, false or a whole number (the order's random seed)",
     "labels": "a non-empty list of distinct labels",
     "formula": "a formula (text)",
     "section": "a mapping of the keys below",

@@ -71,8 +71,8 @@ def validate_layers(value: Any, custom: Mapping[str, Activation]) -> tuple[Layer
             )
         if index < len(value) - 1 and not known[activation].hidden_ok:
             raise BackpropCheckError(
-                f"'{activation}' is only allowed in the output (last) layer, as in the seed §3.3; "
-                f"layer {index + 1} of {len(value)} is hidden.",
+                f"'{activation}' is only allowed in the output (last) layer (see "
+                f"docs/derivation.md#softmax); layer {index + 1} of {len(value)} is hidden.",
                 key_path=(*path, "activation"),
             )
         layers.append(LayerSpec(units=units, activation=activation))

@@ -27,11 +27,12 @@ def test_explain_prints_the_equations(runner: CliRunner) -> None:
     assert lines[0] == f"bpcheck explain · {SOFTMAX_CCE} · loss categorical_crossentropy"
     assert any(
         line.startswith("φ³  = a³ Σ_j y_j − y  (= a³ − y for one-hot y)")
-        and "(softmax + categorical cross-entropy, Eq. 1, seed §3.3.1)" in line
+        and "(softmax + categorical cross-entropy, Eq. 1, docs/derivation.md#softmax-cce)" in line
         for line in lines
     )
     assert any(
-        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "seed §3.2.2" in line for line in lines
+        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "docs/derivation.md#sigmoid-hidden" in line
+        for line in lines
     )
     document = json.loads(
         runner.invoke(main, ["explain", str(SOFTMAX_CCE), "--format", "json"]).stdout
