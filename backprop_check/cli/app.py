@@ -19,7 +19,7 @@ from ..errors import BackpropCheckError
 if TYPE_CHECKING:
     from ..report.data import RunResult
 
-__all__ = ["BadInput", "Interrupted", "Status", "main", "status_of"]
+__all__ = ["BadInput", "Interrupted", "Status", "WrongGradient", "main", "status_of"]
 
 
 class Status(enum.IntEnum):
@@ -35,6 +35,17 @@ class BadInput(click.ClickException):
     """Something the user gave cannot be used: exit 2 with one paragraph on stderr."""
 
     exit_code = Status.USAGE
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        from ..report.presenter import Presenter
+
+        Presenter(stderr=file).error(self.message)
+
+
+class WrongGradient(click.ClickException):
+    """A wrong gradient found before any check ran (a formula's df): exit 1, said on stderr."""
+
+    exit_code = Status.FAILED
 
     def show(self, file: IO[Any] | None = None) -> None:
         from ..report.presenter import Presenter
@@ -60,6 +71,8 @@ class _Group(click.Group):
         try:
             status = super().invoke(ctx)
         except BackpropCheckError as error:
+            if error.wrong_gradient:
+                raise WrongGradient(str(error)) from None
             raise BadInput(str(error)) from None
         except KeyboardInterrupt:
             # Commands that know what they had done say so; this is for the rest.

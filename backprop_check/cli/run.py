@@ -171,7 +171,9 @@ class _Session:
             report = self._check(checker)
         except BackpropCheckError as error:
             self.presenter.error(str(error))
-            return RunResult(config=str(path), error=str(error))
+            return RunResult(
+                config=str(path), error=str(error), wrong_gradient=error.wrong_gradient
+            )
         except KeyboardInterrupt as stop:
             raise _interrupted(finished, path, checker, stop) from None
         if self.show_tables:

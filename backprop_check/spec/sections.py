@@ -14,6 +14,7 @@ from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSS_ALIASES, LOSSES, Loss, canonical_loss_name
 from ..errors import BackpropCheckError, KeyPath
 from .formulas import ExpressionError, compile_expression, formula_activation, formula_loss
+from .formulas.derivatives import checked_derivative
 from .model import LayerSpec
 from .schema import (
     CHECK_KEYS,
@@ -23,6 +24,7 @@ from .schema import (
     LAYER_KEYS,
     LOSS_FORMULA_KEYS,
     REDUCTIONS,
+    REQUIRED_FORMULA_KEYS,
     check_keys,
     choice,
     describe,
@@ -198,14 +200,19 @@ def _formula_pair(
     keys = FORMULA_KEYS if section == "activations" else LOSS_FORMULA_KEYS
     entry = require_mapping(spec, path, f"a mapping with f and df, formulas in {what}")
     check_keys(entry, keys, path)
-    for key in FORMULA_KEYS:
+    for key in REQUIRED_FORMULA_KEYS:
         if key not in entry:
             raise BackpropCheckError(
                 f"{_SINGULAR[section]} '{name}' is missing '{key}' (a formula in {what}).",
                 key_path=path,
             )
-    formulas = [_formula(entry[key], (*path, key), variables) for key in FORMULA_KEYS]
-    return entry, formulas[0], formulas[1]
+    f = _formula(entry["f"], (*path, "f"), variables)
+    df = _formula(entry["df"], (*path, "df"), variables) if "df" in entry else None
+    # Derived when left out, checked when given, before any finite difference runs.
+    df = checked_derivative(
+        f, df, variable=variables[0], what=f"{_SINGULAR[section]} '{name}'", path=path
+    )
+    return entry, f, df
 
 
 def _formula(text: Any, path: KeyPath, variables: tuple[str, ...]) -> Any:

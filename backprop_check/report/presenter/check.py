@@ -73,7 +73,8 @@ def show_summary(console: Console, results: Sequence[RunResult]) -> None:
     console.print(f"[bold]{passed} of {len(results)} configs passed[/]")
     for result in results:
         if result.report is None:
-            line = f"[yellow]! invalid[/] {escape(result.config)}: {escape(result.error or '')}"
+            mark = "[red]✗ FAILED[/]" if result.wrong_gradient else "[yellow]! invalid[/]"
+            line = f"{mark} {escape(result.config)}: {escape(result.error or '')}"
         elif result.report.passed:
             checks = len(result.report.checks)
             line = f"[green]✓ passed[/] {escape(result.config)} ({checks} checks)"
