@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..core.notation import derivation_link
 from .keys import TOP_LEVEL, Key, required_names
 
 __all__ = [
@@ -90,7 +91,11 @@ def _property(key: Key) -> dict[str, Any]:
 
 
 def _description(key: Key) -> str:
-    text = key.help[0].upper() + key.help[1:] + "."
+    # Greek letters keep their case: σ is not Σ.
+    first = key.help[0].upper() if key.help[0].isascii() else key.help[0]
+    text = first + key.help[1:] + "."
+    if key.anchor:
+        text += f" See {derivation_link(key.anchor)}."
     if key.exclusive:
         text += f" At most one of {', '.join(key.exclusive)}."
     return text
