@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import signal
 import threading
 import time
@@ -36,7 +37,7 @@ HANG_LIMIT = 20.0
 # same test: a loaded machine slows both alike.
 SLOWER_THAN_A_CHECK = 10.0
 
-# The README's example config, as YAML text.
+# The example config of the docs (getting started), as YAML text.
 FULL = """\
 input_size: 4
 layers:
@@ -295,3 +296,13 @@ def bytes_read() -> Iterator[list[int]]:
     before = rchar()
     yield count
     count.append(rchar() - before)
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The rows of the layer tables in a text report: cells split at runs of two spaces."""
+    rows = []
+    for line in text.splitlines():
+        cells = re.split(r" {2,}", line.strip())
+        if line[:1] in ("φ", "∇") and len(cells) > 2 and cells[1].isdigit():
+            rows.append(cells)
+    return rows

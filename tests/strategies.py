@@ -21,7 +21,7 @@ OUTPUT_PAIRINGS = (
     ("sigmoid", "categorical_crossentropy"),
     ("softmax", "categorical_crossentropy"),
 )
-# Not "normal": N(0, 1) weights are there to saturate a network on purpose (README "Precision").
+# Not "normal": N(0, 1) weights are there to saturate a network on purpose (docs: numerics).
 # Forced onto these networks, 81 of 3,000 fail: 69 with a precision warning that says why, 12
 # silently, each from a package bug reproduced at the end of test_properties.py.
 INITS = ("auto", "he", "xavier")

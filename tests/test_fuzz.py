@@ -192,7 +192,7 @@ def trees(*, wild: bool) -> st.SearchStrategy[Any]:
 
 
 def plausible_configs(*, wild: bool) -> st.SearchStrategy[dict[str, Any]]:
-    """Configs shaped like the README's, mostly valid part by part, so the fuzzing reaches the
+    """Configs shaped like the docs' examples, mostly valid part by part, so the fuzzing reaches the
     later checks (the pairing of layers and loss, data files, formulas, the memory guard, a run)."""
     anything = trees(wild=wild)
     sizes = mostly(st.integers(1, 8), integers(wild=wild), 9)

@@ -92,7 +92,7 @@ def _cce_loss(z: np.ndarray, y: np.ndarray) -> float:
 
 
 # A user file whose only function is a correct, overflow-free σ'(z). Defining it makes the
-# built-in Eq. 1 take its general form ∇_a L ∘ σ'(z) (README, "--impl").
+# built-in Eq. 1 take its general form ∇_a L ∘ σ'(z) (docs/your-network.md).
 _STABLE_DERIVATIVE_IMPL = """
 import numpy as np
 
@@ -665,7 +665,7 @@ def test_float32_single_layer_large_logits_pass_without_overflow(
 
 
 def test_limit_float32_large_weights_fail_only_with_a_warning(tmp_path: Path) -> None:
-    # A known limit (README, Reliability): float32's step of 1e-2 is large against weights of
+    # A known limit (docs/reliability.md): float32's step of 1e-2 is large against weights of
     # 1000. The failure must come with the warnings that say why a pass proves little here.
     # sigmoid → sigmoid + MSE with weights ×1000. A hidden unit sits at z¹ = 0 and feeds the
     # output through weights of 1000, so float32's default step (ε = 1e-2) moves z² by ~2.5: the
@@ -884,7 +884,7 @@ def test_bug_an_all_dead_relu_layer_is_called_dead(tmp_path: Path) -> None:
     # What the central check says today is the round-off warning, whose advice ("scale the inputs
     # or targets up, use fewer samples, or float64") cannot help: the units are off. Right: a
     # warning naming the layer and saying its ReLUs are dead for every sample (re-initialise,
-    # e.g. init: he, or move the biases), as the README's `dead` column already knows.
+    # e.g. init: he, or move the biases), as the `dead` column of the report already knows.
     report = check(_all_dead_relu(tmp_path))
     text = " ".join(report.warnings).lower()
     assert "dead" in text or "relu" in text, report.warnings

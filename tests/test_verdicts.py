@@ -4,7 +4,7 @@
 method × dtype cells (seeds 0, 1, …: derandomized), kink-heavy and saturated ones among them.
 Correct gradients (built in, and a user's ReLU′(0) = 1) must pass; a corruption of the size the
 method and dtype resolve must fail wherever it is resolvable. ``benchmarks/verdicts.py`` runs the
-same on 500 and more networks and prints the table the README quotes.
+same on 500 and more networks and prints the table docs/reliability.md quotes.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from ..report.presenter import Presenter
     from ..spec.config import Config
 
-__all__ = ["build_checker", "inputs_of", "show_explanation"]
+__all__ = ["build_checker", "deliver", "inputs_of", "show_explanation"]
 
 
 def build_checker(
@@ -62,3 +63,28 @@ def show_explanation(config: Config, presenter: Presenter) -> None:
     from ..judge.explain import explain
 
     presenter.explain(explain(config), source=config.source, loss=config.loss)
+
+
+def deliver(
+    presenter: Presenter,
+    output_format: str,
+    output: Path | None,
+    *,
+    show: Callable[[], None],
+    document: Callable[[], str],
+    protect: Iterable[Path] = (),
+) -> None:
+    """A report where --format and --output send it: the text view on the terminal, or the
+    document on stdout; with --output, the document to that file and the text view on the
+    terminal. The same for every command."""
+    if output_format == "text" and output is None:
+        show()
+        return
+    text = document()
+    if output is None:
+        presenter.raw(text)
+        return
+    from ..report.saving import write_text
+
+    show()
+    write_text(output, text, protect=protect)

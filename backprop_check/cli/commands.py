@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,8 +11,8 @@ import click
 
 from ..errors import BackpropCheckError
 from .app import Interrupted, Status, main
-from .checking import build_checker, inputs_of, show_explanation
-from .options import problem_options, text_or_json
+from .checking import build_checker, deliver, inputs_of, show_explanation
+from .options import checking_options, output_options, problem_options
 
 if TYPE_CHECKING:
     from ..report.data import ProgressEvent
@@ -21,47 +22,74 @@ __all__ = ["explain", "init", "schema", "selftest", "sweep", "watch"]
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
-@text_or_json
-def explain(config: Path, output_format: str) -> Status:
+@output_options(formats=("text", "json"))
+def explain(config: Path, output_format: str, output: Path | None) -> Status:
     """Print the equations each layer of CONFIG's network is checked with."""
     from ..judge.explain import explain as explain_layers
+    from ..report.formats import json_text
     from ..report.presenter import Presenter
     from ..spec.config import load_config
 
     loaded = load_config(config)
     presenter = Presenter()
-    if output_format == "json":
-        layers = [layer.to_dict() for layer in explain_layers(loaded)]
-        presenter.json_document({"config": loaded.source, "layers": layers})
-    else:
-        show_explanation(loaded, presenter)
+
+    def document() -> str:
+        if output_format == "json":
+            layers = [layer.to_dict() for layer in explain_layers(loaded)]
+            return json_text({"config": loaded.source, "layers": layers})
+        return presenter.recorded(lambda plain: show_explanation(loaded, plain))
+
+    deliver(
+        presenter,
+        output_format,
+        output,
+        show=lambda: show_explanation(loaded, presenter),
+        document=document,
+        protect=[config],
+    )
     return Status.PASSED
 
 
 @main.command()
 @click.argument("config", type=click.Path(path_type=Path))
 @problem_options
+@checking_options
 @click.option(
     "--plot",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the V as a PNG figure (needs matplotlib: pip install 'backprop_check[plot]').",
+    help="Also write the V as a PNG figure, eps growing to the right as in the terminal's chart "
+    "(needs matplotlib: pip install 'backprop_check[plot]').",
 )
-@text_or_json
-def sweep(config: Path, plot: Path | None, output_format: str, **overrides: object) -> Status:
-    """Run the check for eps from 1e-1 to 1e-12 and show the error against eps: the V.
+@output_options()
+def sweep(
+    config: Path,
+    plot: Path | None,
+    output_format: str,
+    output: Path | None,
+    max_memory: int,
+    jobs: int | None,
+    **overrides: object,
+) -> Status:
+    """Run the check for eps from 1e-12 to 1e-1 and show the error against eps: the V.
 
     Recommends the eps at the bottom of the V, and tells a numerical failure (passes at some eps)
     from a real bug (passes at none). Exit status 0 when no row is a bug.
     """
     from ..judge.sweep import sweep as run_sweep
+    from ..report.formats import sweep_document
     from ..report.presenter import Presenter
+    from ..report.saving import refuse_inputs
 
     presenter = Presenter()
-    checker = build_checker(config, overrides)
     if plot is not None:
-        from ..report.saving import refuse_inputs
+        from ..report.plot import require_matplotlib
 
-        refuse_inputs(plot, inputs_of(checker))  # before the sweep, not after it
+        require_matplotlib()  # before the sweep, not after minutes of it
+    checker = build_checker(config, overrides, max_memory=max_memory, jobs=jobs)
+    for path in (plot, output):
+        if path is not None:
+            refuse_inputs(path, inputs_of(checker))  # before the sweep, not after it
+    started = time.perf_counter()
     with presenter.progress() as progress:
         steps = _Steps(progress)
         try:
@@ -70,14 +98,19 @@ def sweep(config: Path, plot: Path | None, output_format: str, **overrides: obje
             raise Interrupted(
                 f"Interrupted while sweeping {config}: {steps.done} of {steps.total} steps done."
             ) from None
+    seconds = time.perf_counter() - started
     if plot is not None:
         from ..report.plot import write_sweep_plot
 
         write_sweep_plot(report, plot, protect=inputs_of(checker))
-    if output_format == "json":
-        presenter.json_document(report.to_dict())
-    else:
-        presenter.sweep(report)
+    deliver(
+        presenter,
+        output_format,
+        output,
+        show=lambda: presenter.sweep(report),
+        document=lambda: sweep_document(report, output_format, seconds=seconds),
+        protect=inputs_of(checker),
+    )
     return Status.PASSED if report.passed else Status.FAILED
 
 
@@ -104,8 +137,23 @@ class _Steps:
     help="A Python file of your own equations to check (re-read at every save).",
 )
 @problem_options
-@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True)
-def watch(config: Path, impl: Path | None, interval: float, **overrides: object) -> Status:
+@checking_options
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for a save.",
+)
+def watch(
+    config: Path,
+    impl: Path | None,
+    interval: float,
+    max_memory: int,
+    jobs: int | None,
+    **overrides: object,
+) -> Status:
     """Re-check CONFIG (and your --impl file) every time you save either: edit, save, look.
 
     Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
@@ -121,7 +169,8 @@ def watch(config: Path, impl: Path | None, interval: float, **overrides: object)
         nonlocal checks
         presenter.clear()
         try:
-            presenter.table(build_checker(config, overrides, impl=impl).run())
+            checker = build_checker(config, overrides, impl=impl, max_memory=max_memory, jobs=jobs)
+            presenter.table(checker.run())
         except BackpropCheckError as error:
             presenter.error(str(error))
         checks += 1
@@ -192,23 +241,29 @@ def schema() -> Status:
 
 
 @main.command()
-@text_or_json
-def selftest(output_format: str) -> Status:
+@output_options()
+def selftest(output_format: str, output: Path | None) -> Status:
     """Check the checker: run a zoo of wrong backpropagations (the derivation's printed typos and
     common slips) and show which row catches each. Exit 0 when the correct build passes and every
     mutant is caught."""
     from ..judge.selftest import run_selftest
+    from ..report.formats import selftest_document
     from ..report.presenter import Presenter
 
+    started = time.perf_counter()
     try:
         report = run_selftest()
     except KeyboardInterrupt:
         raise Interrupted(
             "Interrupted: bpcheck selftest stopped before every mutant had run; no verdict."
         ) from None
+    seconds = time.perf_counter() - started
     presenter = Presenter()
-    if output_format == "json":
-        presenter.json_document(report.to_dict())
-    else:
-        presenter.selftest(report)
+    deliver(
+        presenter,
+        output_format,
+        output,
+        show=lambda: presenter.selftest(report),
+        document=lambda: selftest_document(report, output_format, seconds=seconds),
+    )
     return Status.PASSED if report.passed else Status.FAILED

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 import click
 
-__all__ = ["ByteSize", "TableChoice", "problem_options", "text_or_json"]
+__all__ = [
+    "ByteSize",
+    "FormatChoice",
+    "TableChoice",
+    "checking_options",
+    "output_options",
+    "problem_options",
+]
 
 
 # The largest memory budget taken seriously, 1 PiB: beyond it a number is a typo, and the
@@ -90,14 +98,48 @@ def _kink_policies() -> Iterable[str]:
     return KINK_POLICIES
 
 
-# The output choice of the commands that are not `run`: text for people, JSON for machines.
-text_or_json = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+class FormatChoice(click.Choice):
+    """The report formats, the same names in every command; ``table``, the old name of ``text``,
+    is still understood."""
+
+    _ALIASES: ClassVar[dict[str, str]] = {"table": "text"}
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        return str(super().convert(self._ALIASES.get(str(value), value), param, ctx))
+
+
+def output_options(*, formats: Iterable[str] | None = None) -> Callable[..., Any]:
+    """``--format`` and ``--output``, meaning the same in every command.
+
+    Without ``--output`` the report in ``--format`` goes to stdout; with it, to that file, and the
+    terminal shows the text report. ``formats`` narrows the choices where a format has nothing to
+    say (explain gives no verdict, so no JUnit).
+    """
+    from ..report.formats.names import FORMATS
+
+    chosen = [name for name in FORMATS if formats is None or name in formats]
+    help_text = "; ".join(f"{name}: {FORMATS[name]}" for name in chosen) + "."
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--output",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write the --format report to this file (never over an input of the run); the "
+            "terminal still shows the text report.",
+        )(command)
+        return click.option(
+            "--format",
+            "output_format",
+            type=FormatChoice(chosen),
+            default="text",
+            show_default=True,
+            help=help_text,
+        )(command)
+
+    return decorate
+
 
 _PROBLEM_OPTIONS = (
     click.option("--eps", type=float, help="Finite-difference step (overrides check.eps)."),
@@ -128,5 +170,40 @@ _PROBLEM_OPTIONS = (
 def problem_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options that override the config, shared by the commands that check a network."""
     for option in reversed(_PROBLEM_OPTIONS):
+        command = option(command)
+    return command
+
+
+_CHECKING_OPTIONS = (
+    click.option(
+        "--sample", type=int, metavar="K", help="Check K elements per tensor, stratified."
+    ),
+    click.option(
+        "--directions",
+        type=int,
+        metavar="K",
+        help="Check K random directional derivatives per tensor; a failing tensor is then checked "
+        "element by element.",
+    ),
+    click.option(
+        "--max-memory",
+        type=ByteSize(),
+        default="512M",
+        show_default=True,
+        help="Memory budget for the batched finite differences.",
+    ),
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Threads for the finite differences [default: CPUs, at most 4].",
+    ),
+)
+
+
+def checking_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """How much to check and with what (--sample, --directions, --max-memory, --jobs), shared by
+    run, sweep and watch."""
+    for option in reversed(_CHECKING_OPTIONS):
         command = option(command)
     return command

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ import click
 from ..errors import BackpropCheckError
 from .app import Interrupted, Status, main, status_of
 from .checking import build_checker, inputs_of, show_explanation
-from .options import ByteSize, problem_options
+from .options import checking_options, output_options, problem_options
 
 if TYPE_CHECKING:
     from ..judge.checker import Checker
@@ -29,40 +30,10 @@ _SMALL_CHECK = 20_000
 @main.command()
 @click.argument("configs", nargs=-1, required=True)
 @problem_options
-@click.option("--sample", type=int, metavar="K", help="Check K elements per tensor, stratified.")
+@checking_options
+@output_options()
 @click.option(
-    "--directions",
-    type=int,
-    metavar="K",
-    help="Check K random directional derivatives per tensor; a failing tensor is then checked "
-    "element by element.",
-)
-@click.option(
-    "--max-memory",
-    type=ByteSize(),
-    default="512M",
-    show_default=True,
-    help="Memory budget for the batched finite differences.",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Threads for the finite differences [default: CPUs, at most 4].",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "junit", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Rich tables for people; one JSON document, JUnit XML or Markdown for machines.",
-)
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the --format report (json, junit or markdown) to this file; the terminal still "
-    "shows the tables.",
+    "-q", "--quiet", is_flag=True, help="One line per config and the totals last, no tables."
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first config that fails.")
 @click.option(
@@ -78,12 +49,16 @@ _SMALL_CHECK = 20_000
 )
 @click.option("--explain", is_flag=True, help="Print the equations used above the tables.")
 @click.option(
-    "--heatmap", is_flag=True, help="Draw each failing tensor's element errors as a coloured grid."
+    "--heatmap",
+    is_flag=True,
+    help="Draw each failing tensor's element errors as a grid of glyphs (░ ▒ ▓ █, darker is "
+    "worse), with a legend in numbers.",
 )
 def run(
     configs: tuple[str, ...],
     output_format: str,
     output: Path | None,
+    quiet: bool,
     fail_fast: bool,
     save_arrays: Path | None,
     impl: Path | None,
@@ -99,7 +74,7 @@ def run(
     config (or its data, or your code) cannot be used; the other configs still run.
     """
     from ..report.presenter import Presenter
-    from ..report.saving import refuse_inputs, write_text
+    from ..report.saving import refuse_inputs
     from ..spec.runs import collect_configs
 
     paths = collect_configs(configs)
@@ -109,6 +84,8 @@ def run(
     inputs = [*paths, *([impl] if impl is not None else [])]
     if output is not None:
         refuse_inputs(output, inputs)  # now, before the configs' own data files are known too
+    # The terminal shows the text report unless stdout carries another format instead.
+    terminal_text = output_format == "text" or output is not None
     session = _Session(
         presenter=presenter,
         inputs=inputs,
@@ -117,19 +94,42 @@ def run(
         max_memory=max_memory,
         jobs=_capped(jobs, presenter),
         save_arrays=save_arrays,
-        # Tables go to the terminal unless stdout carries the machine-readable report instead.
-        show_tables=output_format == "table" or output is not None,
+        show_tables=terminal_text and not quiet,
         explain=explain,
         heatmap=heatmap,
     )
     results = session.check_all(paths, fail_fast=fail_fast)
-    text = _report_text(results, output_format, several=len(paths) > 1)
-    if text is not None and output is None:
-        presenter.raw(text)
-    elif text is not None:
-        write_text(output, text, protect=session.inputs)
+    if terminal_text and (quiet or len(paths) > 1):
+        if session.show_tables:
+            presenter.blank_line()
+        presenter.summary(results)
+    several = len(paths) > 1
+    if output_format != "text" or output is not None:
+        _deliver(results, output_format, output, presenter, session, several=several)
     _write_step_summary(results, presenter, protect=session.inputs)
     return status_of(results)
+
+
+def _deliver(
+    results: list[RunResult],
+    output_format: str,
+    output: Path | None,
+    presenter: Presenter,
+    session: _Session,
+    *,
+    several: bool,
+) -> None:
+    """The --format report to --output, or to stdout."""
+    from ..report.formats import run_document
+    from ..report.saving import write_text
+
+    if output_format == "json" and not several and results[0].report is None:
+        return  # a single unusable config: the error on stderr says it all
+    text = run_document(results, output_format, several=several, heatmap=session.heatmap)
+    if output is None:
+        presenter.raw(text)
+    else:
+        write_text(output, text, protect=session.inputs)
 
 
 @dataclass
@@ -154,8 +154,6 @@ class _Session:
             results.append(self._check_one(path, finished=results))
             if fail_fast and results[-1].status != "passed":
                 break
-        if self.show_tables and len(paths) > 1:
-            self.presenter.summary(results)
         return results
 
     def _check_one(self, path: Path, *, finished: list[RunResult]) -> RunResult:
@@ -163,6 +161,7 @@ class _Session:
         from ..report.data import RunResult
 
         checker = None
+        started = time.perf_counter()
         try:
             checker = build_checker(
                 path, self.overrides, impl=self.impl, max_memory=self.max_memory, jobs=self.jobs
@@ -171,18 +170,25 @@ class _Session:
             report = self._check(checker)
         except BackpropCheckError as error:
             self.presenter.error(str(error))
+            seconds = time.perf_counter() - started
             return RunResult(
-                config=str(path), error=str(error), wrong_gradient=error.wrong_gradient
+                config=str(path),
+                error=str(error),
+                seconds=seconds,
+                wrong_gradient=error.wrong_gradient,
             )
         except KeyboardInterrupt as stop:
             raise _interrupted(finished, path, checker, stop) from None
+        seconds = time.perf_counter() - started
         if self.show_tables:
+            if finished:
+                self.presenter.blank_line()
             if self.explain:
                 show_explanation(checker.config, self.presenter)
             self.presenter.table(report)
             if self.heatmap:
                 self.presenter.heatmaps(report)
-        return RunResult(config=str(path), report=report)
+        return RunResult(config=str(path), report=report, seconds=seconds)
 
     def _check(self, checker: Checker) -> CheckReport:
         from ..report.saving import refuse_inputs, save_arrays
@@ -216,7 +222,7 @@ def _interrupted(
     The rows done come with the interrupt where the checker attaches them (``completed`` and
     ``total``), else from the checker's own ``completed``; before the check began, there are none.
     """
-    from ..report.formats.text import interrupted_summary
+    from ..report.formats.sentences import interrupted_summary
 
     rows = getattr(stop, "completed", None)
     completed: list[QuantityCheck] = list(
@@ -245,18 +251,6 @@ def _write_step_summary(
     except BackpropCheckError as error:
         # The run's verdict stands; a summary that cannot be written is worth a note, no more.
         presenter.warning(str(error))
-
-
-def _report_text(results: list[RunResult], output_format: str, *, several: bool) -> str | None:
-    if output_format == "table":
-        return None
-    from ..report.formats import json_text, runs_document, to_junit, to_markdown
-
-    if output_format == "json":
-        if not several and results[0].report is None:
-            return None  # a single unusable config: the error on stderr says it all
-        return json_text(runs_document(results, several=several))
-    return to_junit(results) if output_format == "junit" else to_markdown(results)
 
 
 def _warn_if_slow(checker: Checker, presenter: Presenter) -> None:

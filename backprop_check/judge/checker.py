@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
@@ -197,8 +198,10 @@ class Checker:
         try:
             with np.errstate(all="ignore"), ThreadPoolExecutor(max_workers=self.jobs) as pool:
                 for target in self.targets:
+                    started = time.perf_counter()
                     row, numeric[target] = self._check_target(target, pool, progress)
-                    completed.append(row)
+                    seconds = time.perf_counter() - started
+                    completed.append(dataclasses.replace(row, seconds=seconds))
         except KeyboardInterrupt:
             raise CheckInterrupted(tuple(completed), len(self.targets)) from None
         with np.errstate(all="ignore"):
@@ -318,9 +321,7 @@ class Checker:
             if estimates.error is None
             else float(np.max(estimates.error, initial=0.0)),
             hint=self._hint(target, analytic, judged, exclude) if failed_in_full else None,
-            element_errors=None
-            if comparison.passed
-            else error_map(shape, elements, analytic_checked, judged, exclude),
+            element_errors=error_map(shape, elements, analytic_checked, judged, exclude),
             sources=self._sources(target),
             unresolved=unresolved,
             unjudged=verdicts.count,

@@ -2,7 +2,7 @@
 
 ``evaluate(h)`` returns, for every direction i at once, the change f(θ + h·e_i) − f(θ). Each method
 combines a few such evaluations into derivative estimates; its default step and tolerances are data
-(as in JAX's test utilities), measured on the shipped configs and documented in the README.
+(as in JAX's test utilities), measured on the shipped configs and documented in docs/numerics.md.
 
 The tables here (methods, precisions, kink policies) are the choices the command line offers, so
 this module imports no numpy: the arrays it combines bring their own arithmetic.
@@ -132,7 +132,7 @@ class Method:
 # with every default below. float32's rtol is as small as its error floor allows with a margin of
 # 1.5× (central) to 200× (complex step), so that a 1 % error in a whole tensor and a 5 % error in
 # one element are caught wherever they exceed the absolute tolerance; float64 keeps at least ten
-# times its largest error as headroom (README table).
+# times its largest error as headroom (docs/numerics.md table).
 # Forward and backward differences: one step each way, the same error, the same defaults.
 _ONE_SIDED_FLOAT64 = Tolerances(eps=1e-7, rtol=1e-3, atol=1e-6, resolves=2e-3)
 # ε = 7e-4, not 1e-3: the truncation ε f''/2 reached 0.47 % of a gradient at 1e-3.

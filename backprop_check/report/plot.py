@@ -14,11 +14,25 @@ from .saving import write_atomically
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["write_sweep_plot"]
+__all__ = ["require_matplotlib", "write_sweep_plot"]
 
 # A log axis cannot show 0; an exact match is drawn at this floor instead, below anything a
 # float64 difference quotient can reach, so it reads as "as good as it gets".
 _FLOOR = 1e-17
+
+
+def require_matplotlib() -> type[Figure]:
+    """matplotlib's Figure, or the error that says how to install it: asked before a sweep runs,
+    so that a missing matplotlib costs no minutes of sweeping."""
+    try:
+        # This form looks the package up as well, so a missing or blocked matplotlib fails here
+        # even when matplotlib.figure is already loaded.
+        import matplotlib.figure
+    except ImportError:
+        raise BackpropCheckError(
+            "--plot needs matplotlib: pip install 'backprop_check[plot]'"
+        ) from None
+    return matplotlib.figure.Figure
 
 
 def write_sweep_plot(
@@ -29,15 +43,7 @@ def write_sweep_plot(
     Paths in ``protect`` (the config, its data) are never overwritten; the file is written
     atomically.
     """
-    try:
-        # This form looks the package up as well, so a missing or blocked matplotlib fails here
-        # even when matplotlib.figure is already loaded.
-        import matplotlib.figure
-    except ImportError:
-        raise BackpropCheckError(
-            "--plot needs matplotlib: pip install 'backprop_check[plot]'"
-        ) from None
-    figure = _figure(report, matplotlib.figure.Figure)
+    figure = _figure(report, require_matplotlib())
     write_atomically(
         path,
         lambda handle: figure.savefig(handle, format="png", dpi=120),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -121,3 +122,66 @@ def test_init_names_the_schema_and_writes_it_once(runner: CliRunner, tmp_path: P
     assert again.exit_code == 0
     assert schema.read_text() == "{}"
     assert "left as it is" in again.stderr
+
+
+def test_plot_without_matplotlib_is_refused_before_the_sweep_runs(
+    runner: CliRunner, tmp_path: Path, monkeypatch
+) -> None:
+    import sys
+
+    from backprop_check.judge import sweep as sweep_module
+
+    swept = []
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setattr(sweep_module, "sweep", lambda *args, **kwargs: swept.append(1))
+    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--plot", str(tmp_path / "v.png")])
+    assert result.exit_code == 2
+    assert "--plot needs matplotlib: pip install 'backprop_check[plot]'" in result.stderr
+    assert swept == []
+
+
+@pytest.mark.parametrize("command", ["sweep", "watch"])
+def test_sweep_and_watch_take_the_checking_options_of_run(
+    runner: CliRunner, command: str, monkeypatch
+) -> None:
+    from backprop_check import watching
+
+    run_options = {p.name for p in main.commands["run"].params}
+    options = {p.name for p in main.commands[command].params}
+    assert {"sample", "directions", "jobs", "max_memory"} <= options & run_options
+    real = watching.watch_files
+    monkeypatch.setattr(
+        watching,
+        "watch_files",
+        lambda paths, on_change, *, interval: real(paths, on_change, interval=interval, runs=1),
+    )
+    # They reach the check: both at once is refused as the config's own keys would be.
+    both = runner.invoke(main, [command, str(SOFTMAX_CCE), "--sample", "2", "--directions", "2"])
+    assert "choose either --sample or --directions, not both" in both.stderr
+    sampled = runner.invoke(main, [command, str(SOFTMAX_CCE), "--sample", "2", "--jobs", "1"])
+    assert sampled.exit_code == 0, sampled.output
+    if command == "watch":
+        assert "2 sampled elements per tensor" in sampled.stdout
+
+
+def test_sweep_with_a_sample_checks_fewer_elements(runner: CliRunner, monkeypatch) -> None:
+    from backprop_check.judge import checker as checker_module
+
+    modes = []
+    real = checker_module.Checker.run
+
+    def spy(self, **kwargs):
+        modes.append((self.config.check.mode, self.config.check.sample, self.jobs))
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(checker_module.Checker, "run", spy)
+    result = runner.invoke(main, ["sweep", str(SOFTMAX_CCE), "--sample", "3", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert set(modes) == {("sample", 3, 1)}
+
+
+def test_watch_interval_has_help() -> None:
+    option = next(p for p in main.commands["watch"].params if p.name == "interval")
+    assert isinstance(option, click.Option)
+    assert option.help
+    assert "save" in option.help

@@ -29,8 +29,12 @@ def _folder(tmp_path: Path, **configs: dict) -> Path:
 def test_a_folder_of_passing_configs(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(ROOT / "configs")])
     assert result.exit_code == 0, result.output
-    assert f"{len(CONFIGS)} of {len(CONFIGS)} configs passed" in result.stdout
-    assert all(f"✓ passed {path}" in result.stdout for path in CONFIGS)
+    lines = result.stdout.splitlines()
+    # After the tables, one line per config, and the totals last.
+    assert lines[-1] == f"{len(CONFIGS)} of {len(CONFIGS)} configs passed."
+    summary = lines[-1 - len(CONFIGS) : -1]
+    assert [line.split()[-3] for line in summary] == [str(path) for path in CONFIGS]
+    assert all(line.startswith("✓ passed ") for line in summary)
 
 
 def test_one_broken_derivative_exits_1_and_the_rest_still_run(tmp_path: Path, monkeypatch) -> None:
@@ -38,9 +42,12 @@ def test_one_broken_derivative_exits_1_and_the_rest_still_run(tmp_path: Path, mo
     broken_sigmoid(monkeypatch)
     result = CliRunner().invoke(main, ["run", str(folder)])
     assert result.exit_code == 1
-    assert "1 of 2 configs passed" in result.stdout
-    assert f"✓ passed {folder / 'a_tanh.yaml'}" in result.stdout
-    assert f"✗ FAILED {folder / 'b_sigmoid.yaml'}: φ³ passes but φ² fails" in result.stdout
+    *_, passed, failed, totals = result.stdout.splitlines()
+    assert totals == "1 of 2 configs passed, 1 failed."
+    assert passed.split() == ["✓", "passed", str(folder / "a_tanh.yaml"), "(6", "checks)"]
+    assert failed == (
+        f"✗ FAILED   {folder / 'b_sigmoid.yaml'}: 6 of 9 checks fail, φ² (Eq. 2, layer 2) first"
+    )
 
 
 def test_an_invalid_config_exits_2_and_the_valid_ones_still_run(tmp_path: Path) -> None:

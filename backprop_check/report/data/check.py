@@ -75,7 +75,8 @@ class QuantityCheck:
     hint: str | None = None
     # The user's functions (--impl) that computed this row; empty when built in.
     sources: tuple[str, ...] = ()
-    # Per-element relative errors of a failing tensor (NaN where unchecked), for --heatmap.
+    # Per-element relative errors of a tensor checked element by element (NaN where unchecked),
+    # for heatmaps.
     element_errors: np.ndarray | None = field(default=None, repr=False, compare=False)
     # The tensor's shape where the comparison's is another: a directional row compares K
     # directional derivatives, not the tensor's elements.
@@ -85,6 +86,9 @@ class QuantityCheck:
     unresolved: str = ""
     # Elements left without a verdict: on kinks that no one-sided difference could judge.
     unjudged: int = 0
+    # Wall-clock seconds the row took (for JUnit); None where not measured. Not in the JSON
+    # document, which stays the same from run to run.
+    seconds: float | None = field(default=None, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -321,6 +325,8 @@ class RunResult:
     error: str | None = None
     # The error is a wrong gradient found before any check ran (a formula's df): failed.
     wrong_gradient: bool = False
+    # Wall-clock seconds the config took, loading included (for JUnit); None where not measured.
+    seconds: float | None = field(default=None, compare=False)
 
     @property
     def status(self) -> str:

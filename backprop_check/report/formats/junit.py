@@ -11,9 +11,12 @@ from pathlib import PurePath
 
 from ...core.notation import quantity_symbol
 from ..data import CheckReport, QuantityCheck, RunResult
-from .text import number, signed
+from ..data.selftest import SelftestReport
+from ..data.sweep import SweepReport, format_step
+from .cause import Causes, causes
+from .sentences import number, signed
 
-__all__ = ["to_junit"]
+__all__ = ["selftest_junit", "sweep_junit", "to_junit"]
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # Characters XML 1.0 forbids even as references; ElementTree would write them and break parsers.
@@ -37,6 +40,10 @@ def to_junit(results: Sequence[RunResult]) -> str:
     suites = [
         _suite(result, classname) for result, classname in zip(results, classnames, strict=True)
     ]
+    return _document(suites)
+
+
+def _document(suites: Sequence[ET.Element]) -> str:
     root = ET.Element(
         "testsuites",
         _attributes(
@@ -44,12 +51,17 @@ def to_junit(results: Sequence[RunResult]) -> str:
             tests=sum(int(suite.get("tests", "0")) for suite in suites),
             failures=sum(int(suite.get("failures", "0")) for suite in suites),
             errors=sum(int(suite.get("errors", "0")) for suite in suites),
-            time=0,
+            time=_seconds(sum(float(suite.get("time", "0")) for suite in suites)),
         ),
     )
     root.extend(suites)
     ET.indent(root)
     return _XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _seconds(value: float | None) -> str:
+    """Seconds to the microsecond; 0 where nothing was measured."""
+    return f"{value or 0.0:.6f}"
 
 
 def _attributes(**attributes: object) -> dict[str, str]:
@@ -81,6 +93,10 @@ def _suite(result: RunResult, classname: str) -> ET.Element:
         return _invalid_suite(result, classname)
     report = result.report
     checks = report.checks
+    # The config's own time includes loading it; without one, the rows' times add up.
+    seconds = result.seconds
+    if seconds is None:
+        seconds = sum(check.seconds or 0.0 for check in checks)
     suite = ET.Element(
         "testsuite",
         _attributes(
@@ -89,12 +105,13 @@ def _suite(result: RunResult, classname: str) -> ET.Element:
             failures=sum(not check.passed for check in checks),
             errors=0,
             skipped=0,
-            time=0,
+            time=_seconds(seconds),
         ),
     )
     suite.append(_properties(report))
+    found = causes(report)
     for check in checks:
-        suite.append(_testcase(check, report, classname))
+        suite.append(_testcase(check, report, classname, found))
     output = ET.SubElement(suite, "system-out")
     coverage = [] if report.coverage is None else [report.coverage.statement()]
     output.text = _xml_text("\n".join([report.diagnosis, *coverage, *report.warnings]))
@@ -108,11 +125,19 @@ def _invalid_suite(result: RunResult, classname: str) -> ET.Element:
     suite = ET.Element(
         "testsuite",
         _attributes(
-            name=result.config, tests=1, failures=int(failed), errors=int(not failed), skipped=0,
-            time=0,
+            name=result.config,
+            tests=1,
+            failures=int(failed),
+            errors=int(not failed),
+            skipped=0,
+            time=_seconds(result.seconds),
         ),
-    )  # fmt: skip
-    case = ET.SubElement(suite, "testcase", _attributes(name="config", classname=classname, time=0))
+    )
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        _attributes(name="config", classname=classname, time=_seconds(result.seconds)),
+    )
     kind = ("failure", "WrongDerivative") if failed else ("error", "ConfigError")
     error = ET.SubElement(case, kind[0], _attributes(message=error_text, type=kind[1]))
     error.text = _xml_text(error_text)
@@ -139,15 +164,20 @@ def _properties(report: CheckReport) -> ET.Element:
     return properties
 
 
-def _testcase(check: QuantityCheck, report: CheckReport, classname: str) -> ET.Element:
-    case = ET.Element("testcase", _attributes(name=_row_name(check), classname=classname, time=0))
+def _testcase(
+    check: QuantityCheck, report: CheckReport, classname: str, found: Causes
+) -> ET.Element:
+    case = ET.Element(
+        "testcase",
+        _attributes(name=_row_name(check), classname=classname, time=_seconds(check.seconds)),
+    )
     if not check.passed:
         failure = ET.SubElement(
             case,
             "failure",
             _attributes(message=_failure_message(check, report), type="GradientMismatch"),
         )
-        failure.text = _xml_text(_failure_body(check, report))
+        failure.text = _xml_text(_failure_body(check, report, found))
     return case
 
 
@@ -167,10 +197,82 @@ def _failure_message(check: QuantityCheck, report: CheckReport) -> str:
     return message
 
 
-def _failure_body(check: QuantityCheck, report: CheckReport) -> str:
+def _failure_body(check: QuantityCheck, report: CheckReport, found: Causes) -> str:
     lines = [f"Diagnosis: {report.diagnosis}"]
-    if check.hint:
+    source = found.source_of(check)
+    if source is not None:
+        # Its own hint would describe the inherited error, not a mistake of its own.
+        lines.append(f"Follows from {source}: fix {source} first.")
+    elif check.hint:
         lines.append(f"Hint: {check.hint}")
     if check.note:
         lines.append(f"Note: {check.note}")
     return "\n".join(lines)
+
+
+def sweep_junit(report: SweepReport, *, seconds: float | None = None) -> str:
+    """A sweep as JUnit: one test case per row, failing when the row passes at no eps (a bug)."""
+    classname = "bpcheck.sweep." + _safe_name(PurePath(report.config).stem)
+    suite = ET.Element(
+        "testsuite",
+        _attributes(
+            name=f"sweep {report.config}",
+            tests=len(report.rows),
+            failures=sum(row.verdict == "bug" for row in report.rows),
+            errors=0,
+            skipped=0,
+            time=_seconds(seconds),
+        ),
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("method", report.method),
+        ("rtol", f"{report.rtol:g}"),
+        ("configured_eps", format_step(report.configured_eps)),
+        ("recommended_eps", format_step(report.recommended_eps)),
+    ):
+        ET.SubElement(properties, "property", _attributes(name=name, value=value))
+    for row in report.rows:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            _attributes(name=f"{row.symbol} (Eq. {row.equation})", classname=classname),
+        )
+        if row.verdict == "bug":
+            message = f"{row.symbol} agrees with the finite differences at no eps: a real bug."
+            failure = ET.SubElement(
+                case, "failure", _attributes(message=message, type="GradientMismatch")
+            )
+            failure.text = _xml_text(report.summary())
+    ET.SubElement(suite, "system-out").text = _xml_text(report.summary())
+    return _document([suite])
+
+
+def selftest_junit(report: SelftestReport, *, seconds: float | None = None) -> str:
+    """The selftest as JUnit: the correct build and each mutant one test case."""
+    classname = "bpcheck.selftest"
+    suite = ET.Element(
+        "testsuite",
+        _attributes(
+            name="selftest",
+            tests=len(report.results) + 1,
+            failures=(not report.correct_passed) + sum(not r.caught for r in report.results),
+            errors=0,
+            skipped=0,
+            time=_seconds(seconds),
+        ),
+    )
+    correct = ET.SubElement(
+        suite, "testcase", _attributes(name="correct build", classname=classname)
+    )
+    if not report.correct_passed:
+        failure = ET.SubElement(
+            correct, "failure", _attributes(message="the correct build fails", type="FalseAlarm")
+        )
+        failure.text = _xml_text("\n".join(report.correct_failures))
+    for result in report.results:
+        case = ET.SubElement(suite, "testcase", _attributes(name=result.name, classname=classname))
+        if not result.caught:
+            message = f"{result.name} was not caught: {result.explanation}"
+            ET.SubElement(case, "failure", _attributes(message=message, type="MissedMutant"))
+    return _document([suite])

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 
 from ...core.notation import quantity_symbol
 from ..data import CheckReport, RunResult
-from .text import number
+from ..data.selftest import SelftestReport
+from ..data.sweep import SweepReport, format_step
+from .cause import causes
+from .sentences import number
 
-__all__ = ["to_markdown"]
+__all__ = ["selftest_markdown", "sweep_markdown", "to_markdown"]
 
 # What starts inline markup in GitHub Markdown, escaped only where it could: an underscore at a
 # word edge (GFM never emphasises inside a word) and a ']' that would close a link, so that
@@ -89,13 +92,18 @@ def _details(result: RunResult) -> str:
         return heading + "\n\n" + _fenced(result.error or "could not be checked")
     report = result.report
     blocks = [heading, _checks_table(report), f"**Diagnosis:** {_cell(report.diagnosis)}"]
-    notes = [
-        f"- **{quantity_symbol(check.quantity, check.layer)}**: {_cell(text)}"
-        for check in report.checks
-        if not check.passed
-        for text in (check.hint, check.note)
-        if text
-    ]
+    found = causes(report)
+    notes = []
+    for check in report.checks:
+        if check.passed:
+            continue
+        symbol = quantity_symbol(check.quantity, check.layer)
+        source = found.source_of(check)
+        # A row that only inherits an error gets no hint of its own: it would mislead.
+        texts = (
+            [f"follows from {source}; fix {source} first."] if source else [check.hint, check.note]
+        )
+        notes += [f"- **{symbol}**: {_cell(text)}" for text in texts if text]
     notes += [f"- ⚠️ {_cell(warning)}" for warning in report.warnings]
     if notes:
         blocks.append("\n".join(notes))
@@ -129,3 +137,55 @@ def _fenced(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+_VERDICTS = {"passes": "✅ passes", "numerical": "⚠️ numerical", "bug": "❌ bug"}
+
+
+def sweep_markdown(report: SweepReport) -> str:
+    """A sweep: a row per check, a column per eps (growing to the right), ✓ where it passes."""
+    order = sorted(range(len(report.steps)), key=lambda i: report.steps[i])
+    header = ["check", *(format_step(report.steps[i]) for i in order), "best eps", "verdict"]
+    rows = [
+        [
+            row.symbol,
+            *(f"{row.max_rel_errors[i]:.0e}" + (" ✓" if row.passed[i] else "") for i in order),
+            format_step(row.best_step),
+            _VERDICTS.get(row.verdict, row.verdict),
+        ]
+        for row in report.rows
+    ]
+    status = "passed" if report.passed else "failed"
+    blocks = [
+        f"## bpcheck sweep: {_cell(report.config)} {status}",
+        f"Max relative error against eps (rtol {report.rtol:g}; ✓ passes).",
+        _table(header, ["l", *["r"] * len(order), "r", "l"], rows),
+        _cell(report.summary()),
+    ]
+    return "\n\n".join(blocks) + "\n"
+
+
+def selftest_markdown(report: SelftestReport) -> str:
+    """The selftest: the correct build's verdict and a row per mutant."""
+    caught = sum(result.caught for result in report.results)
+    correct = "passes" if report.correct_passed else "FAILS"
+    rows = [
+        [
+            _cell(result.name),
+            _cell(result.explanation),
+            _cell(result.row or "—"),
+            f"{result.error:.1e}" if result.row else "—",
+            "✅ caught" if result.caught else "❌ missed",
+        ]
+        for result in report.results
+    ]
+    blocks = [
+        f"## bpcheck selftest: {caught} of {len(report.results)} mutants caught",
+        f"The correct build {correct} on every network.",
+        _table(
+            ["mutant", "mistake", "caught by", "max rel err", "result"],
+            ["l", "l", "l", "r", "l"],
+            rows,
+        ),
+    ]
+    return "\n\n".join(blocks) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from ..data import CheckReport, ProgressEvent, RunResult
 from ..data.explain import ExplainedLayer
 from ..data.selftest import SelftestReport
 from ..data.sweep import SweepReport
+from ..formats.check_lines import FULL_WIDTH
 from ..formats.json_document import json_text
 from .check import show_check, show_summary
 from .explain import show_explain
@@ -24,14 +26,16 @@ from .sweep import show_sweep
 
 __all__ = ["Presenter"]
 
-_WIDE_ENOUGH = 160
 
-
-def _console(file: IO[str] | None, *, stderr: bool, terminal: bool | None = None) -> Console:
+def _console(
+    file: IO[str] | None, *, stderr: bool, terminal: bool | None = None, plain: bool = False
+) -> Console:
+    if plain:  # a file: no colour codes whatever the environment asks, every column on a line
+        return Console(file=file, highlight=False, color_system=None, width=FULL_WIDTH)
     console = Console(file=file, stderr=stderr, highlight=False, force_terminal=terminal)
     # Piped output (CI logs) has no width; a generous one keeps each table row on one line.
     if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = _WIDE_ENOUGH
+        console.width = FULL_WIDTH
     return console
 
 
@@ -44,9 +48,17 @@ class Presenter:
         stdout: IO[str] | None = None,
         stderr: IO[str] | None = None,
         stderr_is_terminal: bool | None = None,
+        plain: bool = False,
     ) -> None:
-        self._out = _console(stdout, stderr=False)
+        self._out = _console(stdout, stderr=False, plain=plain)
         self._err = _console(stderr, stderr=True, terminal=stderr_is_terminal)
+
+    @staticmethod
+    def recorded(draw: Callable[[Presenter], None]) -> str:
+        """What ``draw`` shows, as text without colour at the full width: for --output files."""
+        buffer = io.StringIO()
+        draw(Presenter(stdout=buffer, stderr=io.StringIO(), plain=True))
+        return buffer.getvalue()
 
     # ------------------------------------------------------------------ stderr
 
@@ -82,8 +94,12 @@ class Presenter:
         show_check(self._out, report)
 
     def heatmaps(self, report: CheckReport) -> None:
-        """Each failing tensor's relative errors as a coloured grid (worst of each block)."""
+        """Each failing tensor's relative errors as a grid of glyphs (worst of each block)."""
         show_heatmaps(self._out, report)
+
+    def blank_line(self) -> None:
+        """Space between one report and the next."""
+        self._out.print()
 
     def summary(self, results: Sequence[RunResult]) -> None:
         show_summary(self._out, results)

@@ -22,10 +22,11 @@ def show_explain(
         table = Table(
             title=title, title_justify="left", show_header=False, box=None, padding=(0, 1)
         )
-        table.add_column(justify="right")
-        table.add_column()
-        table.add_column(style="dim")
-        table.add_column(justify="right")
+        # Long formulas wrap within their column (never cut) on narrow terminals.
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(overflow="fold")
+        table.add_column(style="dim", overflow="fold")
+        table.add_column(justify="right", no_wrap=True)
         for line in layer.lines:
             table.add_row(line.symbol, f"= {line.formula}", f"({line.source})", line.shape)
         console.print(table)

@@ -1,6 +1,6 @@
 """The formula language's vocabulary: the whitelisted functions, constants and operators.
 
-One table per fact: the compiler, its messages and the README's list all read these.
+One table per fact: the compiler, its messages and the docs' list (docs/config.md) all read these.
 """
 
 from __future__ import annotations

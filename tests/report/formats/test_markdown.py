@@ -72,7 +72,10 @@ def test_markdown_details_of_a_failing_config(results, failing) -> None:
     assert rows[6][0:3] == ["3", "φ³", "1"]
     assert rows[6][5:] == ["0/15", "✅ pass"]
     assert f"**Diagnosis:** {failing.diagnosis}" in text
-    assert f"- **φ¹**: {row(failing, 1, 'phi').hint.replace('>', chr(92) + '>')}" in text
+    # The cause keeps its hint; a row that only inherits its error gets none, which would mislead.
+    assert f"- **φ²**: {row(failing, 2, 'phi').hint}" in text
+    assert "- **φ¹**: follows from φ²; fix φ² first." in text
+    assert row(failing, 1, "phi").hint.replace(">", chr(92) + ">") not in text
 
 
 def test_markdown_keeps_passing_configs_compact(results) -> None:

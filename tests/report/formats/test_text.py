@@ -1,19 +1,17 @@
-"""Plain text: the report without rich, for assertion messages, pytest and files."""
+"""Plain text: the terminal's layout without colour, for assertion messages, pytest and files."""
 
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 
 from backprop_check import ConfigError, assert_gradients_match
 from backprop_check.report.data import CheckReport
 from backprop_check.report.formats import plain_text
-from backprop_check.report.formats.text import COLUMNS
 from backprop_check.report.presenter import Presenter
 
-from ...helpers import broken_sigmoid, small_config
+from ...helpers import broken_sigmoid, small_config, table_rows
 from .samples import EQ2_DIAGNOSIS, SAMPLED_COVERAGE, row
 
 
@@ -25,65 +23,90 @@ def test_assert_gradients_match(monkeypatch) -> None:
         assert_gradients_match(small_config())
     message = str(caught.value)
     assert "Layer 2 of 3 · 5 units · sigmoid · hidden" in message
-    assert "φ³ passes but φ² fails: the error is in Eq. 2 between layers 3 and 2" in message
+    assert EQ2_DIAGNOSIS in message
     assert "\x1b[" not in message  # plain text, no colour codes
     with pytest.raises(ConfigError):
         assert_gradients_match(small_config(loss="hinge"))
 
 
-def test_plain_text_is_the_terminal_report_without_the_boxes(failing: CheckReport) -> None:
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_plain_text_is_the_terminal_report_without_colour(
+    failing: CheckReport, width: int, monkeypatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))  # what a terminal of that width reports
     terminal = io.StringIO()
     Presenter(stdout=terminal, stderr=io.StringIO()).table(failing)
-    shown = terminal.getvalue()
-    text = plain_text(failing)
-    # The same header, diagnosis and verdict, word for word.
-    assert text.splitlines()[:3] == shown.splitlines()[:3]
-    assert text.splitlines()[-2:] == shown.splitlines()[-2:]
-    assert text.splitlines()[-2].startswith(EQ2_DIAGNOSIS)
-    # Every row of every table, with the same cells in the same order.
-    shown_rows = [
-        [cell.strip() for cell in line.split("│")[1:-1]]
-        for line in shown.splitlines()
-        if line.startswith("│") and not line.startswith("│ check")
-    ]
-    text_rows = [
-        line.split()
-        for line in text.splitlines()
-        # A row: a symbol, then its equation's number (notes and diagnosis say more).
-        if line[:1] in ("φ", "∇") and line.split()[1].isdigit() and ":" not in line.split()[0]
-    ]
-    assert [cells[0] for cells in text_rows] == [cells[0] for cells in shown_rows]
-    assert [" ".join(cells) for cells in text_rows] == [
-        " ".join(" ".join(cells).split()) for cells in shown_rows
-    ]
-    assert len(text_rows) == len(failing.checks) == 9
-    assert not any(character in text for character in "│┃━─\x1b")
+    assert plain_text(failing, width=width) == terminal.getvalue()
+    assert not any(character in terminal.getvalue() for character in "│┃━\x1b…")
 
 
-def test_plain_text_aligns_columns_and_lists_the_failing_rows_hints(failing: CheckReport) -> None:
+def test_a_failing_report_opens_with_its_cause(failing: CheckReport) -> None:
     lines = plain_text(failing).splitlines()
-    title = lines.index("Layer 2 of 3 · 5 units · sigmoid · hidden")
-    header, rule, *rows = lines[title + 1 : title + 6]
-    assert header.split()[0] == "check"
-    # The rule marks each column's span; every cell sits inside its span, numbers flush right.
-    spans = [match.span() for match in re.finditer("-+", rule)]
-    assert len(spans) == len(COLUMNS)
-    for line in rows:
-        cells = [line[start:end].strip() for start, end in spans]
-        assert all(cells), line
-        for (start, end), (_, side) in zip(spans, COLUMNS, strict=True):
-            edge = line[end - 1] if side == "right" else line[start]
-            assert edge != " ", (line, start, end)
-    assert [line.split()[0] for line in rows] == ["φ²", "∇W²", "∇b²"]
-    assert "FAIL" in rows[0]
-    assert f"φ²: {row(failing, 2, 'phi').hint}" in lines
+    header_end = lines.index("")
+    assert lines[header_end + 1] == "Cause: φ², Eq. 2 at layer 2"
+    assert lines[header_end + 2].strip().startswith(EQ2_DIAGNOSIS)
+    # Every table comes after the cause, from the output layer down.
+    titles = [i for i, line in enumerate(lines) if line.startswith("Layer ")]
+    assert titles[0] > header_end + 2
+    assert [lines[i].split(" · ")[0] for i in titles] == [
+        "Layer 3 of 3",
+        "Layer 2 of 3",
+        "Layer 1 of 3",
+    ]
+    assert lines[-1] == "FAILED: 6 of 9 checks failed."
 
 
-def test_plain_text_of_a_pass_ends_with_the_verdict(passing: CheckReport) -> None:
+def test_rows_that_inherit_the_error_are_marked_and_give_no_hint(failing: CheckReport) -> None:
+    text = plain_text(failing)
+    rows = {cells[0]: cells for cells in table_rows(text)}
+    assert rows["φ²"][-1] == "FAIL 25/25"  # the cause itself
+    for symbol in ("∇W²", "∇b²", "φ¹", "∇W¹", "∇b¹"):
+        assert rows[symbol][-1].endswith("← φ²"), rows[symbol]
+        assert f"{symbol}: follows from φ²; fix φ² first." in text
+    assert rows["φ³"][-1] == "pass"
+    # The cause's hint is shown once, at the top; the hints the inheriting rows carry in the data
+    # are not shown at all.
+    cause_hint = row(failing, 2, "phi").hint
+    assert cause_hint
+    flat = " ".join(text.split())
+    assert flat.count(cause_hint) == 1
+    assert flat.index(cause_hint) < flat.index("Layer 3 of 3")
+    for quantity, layer in (("phi", 1), ("W", 2), ("b", 1)):
+        hint = row(failing, layer, quantity).hint
+        assert hint
+        assert hint not in " ".join(text.split())
+    assert (
+        "∇W², ∇b², φ¹, ∇W¹, ∇b¹ only inherit the error of φ²: their own hints are left out." in text
+    )
+
+
+def test_plain_text_of_a_pass_is_compact_and_ends_with_the_verdict(passing: CheckReport) -> None:
     text = plain_text(passing)
     assert text.endswith("PASSED: 9 of 9 checks.\n")
     assert "FAIL" not in text
+    assert "Cause" not in text
+    # Header (with what the settings resolve), three tables (a blank line, title, header, rule and
+    # three rows), the diagnosis and the verdict: nothing more, and fewer lines than the boxed
+    # tables took (29).
+    assert "resolves errors above" in text.splitlines()[3]
+    assert len(text.splitlines()) == 4 + 3 * 7 + 3
 
 
 def test_a_sampled_check_says_in_its_verdict_how_little_it_saw(sampled: CheckReport) -> None:
     assert plain_text(sampled).splitlines()[-1] == (f"PASSED: 9 of 9 checks; {SAMPLED_COVERAGE}.")
+
+
+def test_the_full_layout_has_every_column_and_narrow_ones_move_the_worst_element_under_its_row(
+    failing: CheckReport,
+) -> None:
+    wide = plain_text(failing, width=160)
+    assert "worst element: analytic / numeric" in wide
+    assert "‖a−n‖/(‖a‖+‖n‖)" in wide
+    c = row(failing, 2, "phi").comparison
+    narrow = plain_text(failing, width=80).splitlines()
+    at = next(i for i, line in enumerate(narrow) if line.startswith("φ² "))
+    assert narrow[at + 1].strip() == (
+        f"worst {list(c.worst_index)}: analytic {c.worst_analytic:+.6e}, numeric "
+        f"{c.worst_numeric:+.6e}"
+    )
+    assert "worst element" not in "\n".join(narrow)
