@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any
 
 from ..core.notation import derivation_link
@@ -49,8 +50,45 @@ def schema_keys() -> tuple[Key, ...]:
             module = importlib.import_module(f"{__package__}.{name}")
         except ModuleNotFoundError:
             continue
-        keys += getattr(module, "SCHEMA_KEYS", ())
+        keys += _module_keys(module)
     return tuple(keys)
+
+
+def _module_keys(module: ModuleType) -> list[Key]:
+    """A section module's top-level keys: its ``SCHEMA_KEYS``, else read from its key tables.
+
+    ``NAME_DEFAULTS`` (key → default) is the section ``name``: a key whose default is one of a
+    public tuple of the module takes that tuple's words, a list default a list of them, a bool a
+    flag, None a name or null, other text any text. ``NAME_KEYS`` with no defaults is a section
+    of numbers ≥ 0 of which exactly one is given.
+    """
+    if hasattr(module, "SCHEMA_KEYS"):
+        return list(module.SCHEMA_KEYS)
+    tables = {name: value for name, value in vars(module).items() if name.isupper()}
+    words = [table for table in tables.values() if isinstance(table, tuple)]
+    help_text = (module.__doc__ or "").strip().splitlines()[0].rstrip(".") if module.__doc__ else ""
+    keys = []
+    for name, table in tables.items():
+        section = name.rsplit("_", 1)[0].lower()
+        if name.endswith("_DEFAULTS") and isinstance(table, Mapping):
+            inner = tuple(_default_key(key, value, words) for key, value in table.items())
+            keys.append(Key(section, "section", help_text, keys=inner))
+        elif name.endswith("_KEYS") and f"{section.upper()}_DEFAULTS" not in tables:
+            inner = tuple(Key(key, "number", f"the {key} strength") for key in table)
+            keys.append(Key(section, "section", help_text, keys=inner, exclusive=tuple(table)))
+    return keys
+
+
+def _default_key(name: str, default: Any, words: list[tuple[Any, ...]]) -> Key:
+    if isinstance(default, bool):
+        return Key(name, "flag", name, default=default)
+    if default is None:
+        return Key(name, "optional_name", name)
+    if isinstance(default, list):
+        choices = next((table for table in words if set(default) <= set(table)), ())
+        return Key(name, "subset", name, default=default, choices=choices)
+    choices = next((table for table in words if default in table), ())
+    return Key(name, "choice" if choices else "text", name, default=default, choices=choices)
 
 
 def config_schema() -> dict[str, Any]:
@@ -78,7 +116,10 @@ def _section(keys: tuple[Key, ...], *, exclusive: tuple[str, ...]) -> dict[str, 
     }
     if required_names(keys):
         schema["required"] = list(required_names(keys))
-    if exclusive:
+    if exclusive and set(exclusive) == set(schema["properties"]):
+        # All of them exclusive: exactly one.
+        schema |= {"minProperties": 1, "maxProperties": 1}
+    elif exclusive:
         schema["not"] = {"required": list(exclusive)}
     return schema
 
@@ -124,6 +165,14 @@ _KIND_SCHEMAS: dict[str, Callable[[Key], dict[str, Any]]] = {
         "anyOf": [{"enum": list(key.choices)}, {"type": "string", "pattern": r"^[\w-]+$"}]
     },
     "text": lambda key: {"type": "string", "minLength": 1},
+    "optional_name": lambda key: {
+        "anyOf": [{"type": "string", "pattern": _IDENTIFIER}, {"type": "null"}]
+    },
+    "subset": lambda key: {
+        "type": "array",
+        "uniqueItems": True,
+        "items": {"enum": list(key.choices)},
+    },
     "label": lambda key: dict(_LABEL),
     "flag": lambda key: {"type": "boolean"},
     "flag_or_seed": lambda key: {

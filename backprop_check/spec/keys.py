@@ -59,6 +59,8 @@ KINDS: Mapping[str, str] = {
     "choice": "one of the listed words",
     "name": "a built-in name or one this config defines",
     "text": "a non-empty text",
+    "optional_name": "a name (letters, digits, _) or null",
+    "subset": "a list of distinct words from the listed ones",
     "label": "a column name or label (text or number)",
     "flag": "true or false",
     "flag_or_seed": "true, false or a whole number (the order's random seed)",

@@ -194,3 +194,40 @@ def test_numbers_as_text_are_numbers_as_for_the_loader(validator: Any) -> None:
     assert _problems(validator, config) == []
     load_config(config)
     assert _problems(validator, {**BASE, "check": {"eps": "small"}})
+
+
+def test_a_section_module_without_schema_keys_is_read_from_its_tables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The shape of the impl: block's tables: defaults per key, the words each may take."""
+    import sys
+    import types
+
+    module = types.ModuleType("backprop_check.spec.block_section")
+    module.__doc__ = "The ``block:`` section and ``strength:``."
+    module.LAYOUTS = ("rows", "columns")  # type: ignore[attr-defined]
+    module.RESULTS = ("dW", "db", "phi")  # type: ignore[attr-defined]
+    module.BLOCK_DEFAULTS = {  # type: ignore[attr-defined]
+        "file": "network.py",
+        "layout": "rows",
+        "per_sample": False,
+        "returns": ["dW", "db"],
+        "loss": None,
+    }
+    module.BLOCK_KEYS = tuple(module.BLOCK_DEFAULTS)  # type: ignore[attr-defined]
+    module.STRENGTH_KEYS = ("l2", "half_l2")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(json_schema, "SECTION_MODULES", ("block_section",))
+    schema = json_schema.config_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    block = schema["properties"]["block"]["properties"]
+    assert list(block) == ["file", "layout", "per_sample", "returns", "loss"]
+    assert block["layout"]["enum"] == ["rows", "columns"]
+    assert block["returns"]["items"]["enum"] == ["dW", "db", "phi"]
+    assert "strength" in schema["properties"]
+    good = {**BASE, "block": {"layout": "columns", "returns": ["db", "dW"], "loss": None}}
+    assert _problems(validator, {**good, "strength": {"l2": 0.1}}) == []
+    assert _problems(validator, {**good, "block": {"layout": "diagonal"}})
+    assert _problems(validator, {**good, "block": {"returns": ["dW", "grad"]}})
+    assert _problems(validator, {**good, "strength": {"l2": 0.1, "half_l2": 0.1}})
+    assert _problems(validator, {**good, "strength": {}})
