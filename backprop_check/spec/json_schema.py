@@ -65,7 +65,8 @@ def _module_keys(module: ModuleType) -> list[Key]:
     if hasattr(module, "SCHEMA_KEYS"):
         return list(module.SCHEMA_KEYS)
     tables = {name: value for name, value in vars(module).items() if name.isupper()}
-    words = [table for table in tables.values() if isinstance(table, tuple)]
+    # The words a key may take: the module's tuples, but not its lists of keys.
+    words = [v for n, v in tables.items() if isinstance(v, tuple) and not n.endswith("_KEYS")]
     help_text = (module.__doc__ or "").strip().splitlines()[0].rstrip(".") if module.__doc__ else ""
     keys = []
     for name, table in tables.items():
@@ -80,15 +81,17 @@ def _module_keys(module: ModuleType) -> list[Key]:
 
 
 def _default_key(name: str, default: Any, words: list[tuple[Any, ...]]) -> Key:
+    said = name.replace("_", " ")
     if isinstance(default, bool):
-        return Key(name, "flag", name, default=default)
+        return Key(name, "flag", said, default=default)
     if default is None:
-        return Key(name, "optional_name", name)
+        return Key(name, "optional_name", said)
+    wanted = set(default) if isinstance(default, list) else {default}
+    # The largest table holding the default: ("dW", "db", "phi", "loss"), not ("dW", "db").
+    choices = max((table for table in words if wanted <= set(table)), key=len, default=())
     if isinstance(default, list):
-        choices = next((table for table in words if set(default) <= set(table)), ())
-        return Key(name, "subset", name, default=default, choices=choices)
-    choices = next((table for table in words if default in table), ())
-    return Key(name, "choice" if choices else "text", name, default=default, choices=choices)
+        return Key(name, "subset", said, default=default, choices=choices)
+    return Key(name, "choice" if choices else "text", said, default=default, choices=choices)
 
 
 def config_schema() -> dict[str, Any]:

@@ -207,8 +207,10 @@ def test_a_section_module_without_schema_keys_is_read_from_its_tables(
     module.__doc__ = "The ``block:`` section and ``strength:``."
     module.LAYOUTS = ("rows", "columns")  # type: ignore[attr-defined]
     module.RESULTS = ("dW", "db", "phi")  # type: ignore[attr-defined]
+    module.REQUIRED_RESULTS = ("dW", "db")  # type: ignore[attr-defined]
     module.BLOCK_DEFAULTS = {  # type: ignore[attr-defined]
         "file": "network.py",
+        "backward": "backward",
         "layout": "rows",
         "per_sample": False,
         "returns": ["dW", "db"],
@@ -221,12 +223,14 @@ def test_a_section_module_without_schema_keys_is_read_from_its_tables(
     schema = json_schema.config_schema()
     validator = jsonschema.Draft202012Validator(schema)
     block = schema["properties"]["block"]["properties"]
-    assert list(block) == ["file", "layout", "per_sample", "returns", "loss"]
+    assert list(block) == ["file", "backward", "layout", "per_sample", "returns", "loss"]
+    assert block["backward"]["type"] == "string"  # a name of the user's, not one of the keys
     assert block["layout"]["enum"] == ["rows", "columns"]
     assert block["returns"]["items"]["enum"] == ["dW", "db", "phi"]
     assert "strength" in schema["properties"]
     good = {**BASE, "block": {"layout": "columns", "returns": ["db", "dW"], "loss": None}}
     assert _problems(validator, {**good, "strength": {"l2": 0.1}}) == []
+    assert _problems(validator, {**good, "block": {"backward": "my_backward"}}) == []
     assert _problems(validator, {**good, "block": {"layout": "diagonal"}})
     assert _problems(validator, {**good, "block": {"returns": ["dW", "grad"]}})
     assert _problems(validator, {**good, "strength": {"l2": 0.1, "half_l2": 0.1}})
