@@ -88,11 +88,12 @@ def test_output_over_another_config_of_the_run_is_refused(
     assert other.read_bytes() == before
 
 
+@pytest.mark.parametrize("how", ["same path", "symlink"])
 def test_the_step_summary_is_never_appended_to_an_input(
-    runner: CliRunner, inputs: dict[str, Path], monkeypatch
+    runner: CliRunner, inputs: dict[str, Path], monkeypatch, how: str
 ) -> None:
     before = _contents(inputs)
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(_alias(inputs["config"], "symlink")))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(_alias(inputs["config"], how)))
     result = runner.invoke(main, ["run", str(inputs["config"])])
     assert result.exit_code == 0
     assert "refusing to write over an input file" in result.stderr

@@ -320,3 +320,24 @@ def test_the_softmax_jacobian_product_keeps_the_top_units_digits() -> None:
     # Eq. 1 written as printed keeps only the digits of a·g above the rounding of g_t.
     naive = a * (g - np.sum(a * g, axis=-1, keepdims=True))
     assert naive[0, 0] != pytest.approx(reference[0], rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_sigmoid_cce_is_finite_where_a_labelled_output_rounds_to_0(dtype) -> None:
+    # Issue 11 (i): float32 sigmoid + CCE gave NaN gradients when saturated: σ(z) of a labelled
+    # unit rounds to 0, so −y/a is −∞ and −∞ · σ'(z) = −∞ · 0 is NaN (−∞ where σ' is subnormal).
+    # From the logits, φ = −y (1 − σ(z)) = −y σ(−z): finite, here −1 per such unit.
+    limit = 2 * Z_LIMITS[dtype]  # past the limits: σ(−limit) is exactly 0 in the dtype
+    z = np.array([[-limit, limit, 0.5], [1.0, -0.6 * limit, -limit]], dtype=dtype)
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=dtype)
+    act = get_activation("sigmoid")
+    assert act.value(z)[0, 0] == 0.0
+    network = _network("sigmoid", "categorical_crossentropy", z)
+    trace = Trace(zs=(z,), activations=(np.zeros((2, 1), dtype=dtype), act.value(z)))
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        phi = backward(network, trace, y).phis[-1]
+    assert phi.dtype == dtype
+    wide = z.astype(np.float64)
+    exact = -y * 0.5 * (1.0 - np.tanh(wide / 2))
+    assert np.all(np.isfinite(phi))
+    np.testing.assert_allclose(phi, exact, rtol=16 * float(np.finfo(dtype).eps), atol=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+from itertools import pairwise
 
 import pytest
 
@@ -83,10 +84,28 @@ _TEN_MILLION = {
 }
 
 
-def test_a_ten_million_parameter_directions_check_fits_the_default_budget() -> None:
+# The docs' timed example (benchmarks/bench_engine.py): 1000 → 2000 × 3 → 10, 10.0 M parameters.
+_DOCS_TEN_MILLION = {
+    "input_size": 1000,
+    "layers": [
+        {"units": 2000, "activation": "relu"},
+        {"units": 2000, "activation": "tanh"},
+        {"units": 2000, "activation": "relu"},
+        {"units": 10, "activation": "softmax"},
+    ],
+    "loss": "cce",
+    "batch_size": 16,
+}
+
+
+@pytest.mark.parametrize("network", [_TEN_MILLION, _DOCS_TEN_MILLION], ids=["wide", "docs"])
+def test_a_ten_million_parameter_directions_check_fits_the_default_budget(network) -> None:
     # Issue 11 (v): counted as 4 directions × 8.4 M × 2 float64 at once, 783 MiB, it was refused
     # at the default 512 MiB. Directions are drawn one at a time and keep only their move of z^j.
-    config = load_config(_TEN_MILLION).with_overrides(directions=4)
+    config = load_config(network).with_overrides(directions=4)
+    sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    parameters = sum((n + 1) * m for n, m in pairwise(sizes))
+    assert 10_000_000 <= parameters < 12_000_000
     assert required_bytes(config) <= DEFAULT_MAX_MEMORY
     guard_memory(config, DEFAULT_MAX_MEMORY)
 

@@ -7,6 +7,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -318,9 +319,44 @@ def test_an_exit_in_user_code_is_exit_2_and_the_other_configs_still_run(tmp_path
     assert "your code called sys.exit(0) at line 7" in result.stderr
     document = json.loads(result.stdout)
     assert [run.get("error", "").startswith(str(user)) for run in document["runs"]] == [True, True]
+    # As reported, a CI job got exit 0 and no JUnit file: now the file says what happened.
+    junit = tmp_path / "report.xml"
+    args = ["run", str(config), "--impl", str(user), "--format", "junit", "--output", str(junit)]
+    assert CliRunner().invoke(main, args).exit_code == 2
+    assert "your code called sys.exit(0) at line 7" in junit.read_text(encoding="utf-8")
 
 
 def test_ctrl_c_in_user_code_keeps_its_meaning(tmp_path: Path) -> None:
     user = _user_file(tmp_path, "def grad_b(phi):\n    raise KeyboardInterrupt\n")
     with pytest.raises(KeyboardInterrupt):
         check(small_config(), impl=user)
+
+
+def test_wrong_hooks_on_an_overflowing_loss_are_no_pass(tmp_path: Path) -> None:
+    # Issue 11 (a) as reported: targets of ~1e200 overflow the per-sample loss, and deliberately
+    # wrong hooks printed "All 6 checks passed" with exit 0.
+    rng = np.random.default_rng(4)
+    np.savez(tmp_path / "batch.npz", x=rng.standard_normal((4, 3)), y=1e200 * np.ones((4, 2)))
+    config = tmp_path / "huge.yaml"
+    config.write_text(
+        "input_size: 3\nlayers:\n  - {units: 4, activation: tanh}\n"
+        "  - {units: 2, activation: linear}\nloss: mse\ndata: {path: batch.npz}\n",
+        encoding="utf-8",
+    )
+    wrong = _user_file(
+        tmp_path,
+        "def grad_w(phi, a_prev):\n    return -3 * np.outer(phi, a_prev)\n\n\n"
+        "def grad_b(phi):\n    return 7 * phi\n",
+    )
+    result = CliRunner().invoke(main, ["run", str(config), "--impl", str(wrong)])
+    assert result.exit_code == 1, result.output
+    assert "passed" not in result.stdout.splitlines()[-1]
+    assert "the loss is not finite (overflow)" in result.stdout
+    document = json.loads(
+        CliRunner()
+        .invoke(main, ["run", str(config), "--impl", str(wrong), "--format", "json"])
+        .stdout
+    )
+    assert {row["unresolved"] for layer in document["layers"] for row in layer["checks"]} == {
+        "overflow"
+    }

@@ -182,6 +182,10 @@ def test_one_kinked_pre_activation_in_a_batch_of_one_hides_no_row() -> None:
     assert correct.layers[0].checks[2].kinks >= 1
     assert failing(run_with(config, Steps(grad_w=grad_w))) == [(1, "W")]
     assert failing(run_with(config, _scaled_bias(1.5))) == [(1, "b")]
+    # Issue 11 (c): what sits on the kink itself used to be left out of every layer-1 row, so a
+    # ReLU'(0) = ½ there (neither side's slope) passed φ¹, ∇W¹ and ∇b¹ alike.
+    half = derivative_of("relu", lambda z: np.where(z == 0, 0.5, z > 0), layers={1})
+    assert failing(run_with(config, half)) == [(1, "phi"), (1, "W"), (1, "b")]
 
 
 NETWORKS_ON_ZERO = 40
