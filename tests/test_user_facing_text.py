@@ -2,9 +2,9 @@
 a section of docs/derivation.md, never to "the seed" or "NOTES.md", which users cannot look up.
 
 Scanned: every string of the package (messages, help, docstrings), the shipped configs and
-examples, the starter, and what --help, explain, selftest and schema print. A random number
-generator's seed (the ``seed:`` key, ``--seed``, "same seed, same numbers") is not the derivation,
-and only those exact uses are let through.
+examples, the starter, the README, and what --help, explain, selftest and schema print. A random
+number generator's seed (the ``seed:`` key, ``--seed``, "same seed, same numbers") is not the
+derivation, and only those exact uses are let through.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _outputs() -> Iterator[tuple[str, str]]:
 
 def _all_texts() -> Iterator[tuple[str, str]]:
     yield from _package_strings()
-    for path in SHIPPED:
+    for path in [*SHIPPED, ROOT / "README.md"]:
         yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
     yield from _outputs()
 
