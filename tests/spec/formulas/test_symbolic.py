@@ -226,3 +226,16 @@ def test_sympy_is_imported_only_for_a_config_with_formulas() -> None:
         for name in ("softmax_cce.yaml", "custom_formulas.yaml")
     }
     assert imported == {"softmax_cce.yaml": "False", "custom_formulas.yaml": "True"}
+
+
+def test_a_derivative_too_large_to_write_asks_for_df() -> None:
+    terms = " + ".join(
+        f"tanh({i % 5 + 1}*x) * sigmoid(x - {i}) * log1p(exp(x*{i % 3}))" for i in range(10)
+    )
+    error = _refusal(_activation("big", f=terms))
+    assert not error.wrong_gradient
+    assert error.key == "activations.big"
+    assert "bpcheck cannot derive f = " in error.message
+    assert error.message.endswith("write df, the derivative in x.")
+    # Given, such a df is left to the finite differences.
+    load_config(_activation("big", f=terms, df="0 * x"))
