@@ -4,8 +4,8 @@
 ``# yaml-language-server: $schema=…`` comment; docs/config.md's key reference is generated from
 it (scripts/gen_config_reference.py). Nothing here lists a key: every property comes from a
 :class:`~backprop_check.spec.keys.Key` of :data:`~backprop_check.spec.keys.TOP_LEVEL`, plus the
-top-level sections other modules of spec declare in a ``SCHEMA_KEYS`` table (see
-:data:`SECTION_MODULES`), so that a section the loader learns appears here by itself.
+top-level sections other modules of spec declare (see :data:`SECTION_MODULES`: a ``SCHEMA_KEYS``
+table, or their own key tables), so that a section the loader learns appears here by itself.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def schema_keys() -> tuple[Key, ...]:
     for name in SECTION_MODULES:
         try:
             module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as error:
+            if error.name != f"{__package__}.{name}":
+                raise  # the module is there but broken: never a silently smaller schema
             continue
         keys += _module_keys(module)
     return tuple(keys)

@@ -1,4 +1,5 @@
-"""What a config may hold: the key tables, and the checks every value goes through.
+"""What a config may hold: the loader's key lists (read from :mod:`.keys`), and the checks every
+value goes through.
 
 Each check raises a :class:`~backprop_check.errors.BackpropCheckError` carrying the key path
 to blame; the config reader adds the file, line and column (see :mod:`.config`).
