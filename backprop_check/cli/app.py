@@ -50,7 +50,7 @@ class WrongGradient(click.ClickException):
     def show(self, file: IO[Any] | None = None) -> None:
         from ..report.presenter import Presenter
 
-        Presenter(stderr=file).error(self.message)
+        Presenter(stderr=file).wrong_gradient(self.message)
 
 
 class Interrupted(click.ClickException):

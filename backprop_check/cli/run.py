@@ -169,7 +169,10 @@ class _Session:
             self.inputs += inputs_of(checker)
             report = self._check(checker)
         except BackpropCheckError as error:
-            self.presenter.error(str(error))
+            if error.wrong_gradient:
+                self.presenter.wrong_gradient(str(error))
+            else:
+                self.presenter.error(str(error))
             seconds = time.perf_counter() - started
             return RunResult(
                 config=str(path),

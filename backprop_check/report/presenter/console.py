@@ -66,6 +66,10 @@ class Presenter:
         """One paragraph on stderr, never wrapped mid-sentence by the console."""
         self._err.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
 
+    def wrong_gradient(self, message: str) -> None:
+        """A wrong gradient found before any check ran (a formula's df): a failure, not an error."""
+        self._err.print(f"[bold red]FAILED:[/] {escape(message)}", soft_wrap=True)
+
     def warning(self, message: str) -> None:
         self._err.print(f"[bold yellow]Note:[/] {escape(message)}", soft_wrap=True)
 

@@ -187,6 +187,7 @@ def test_the_cli_reports_a_wrong_df_with_exit_1_before_any_finite_difference(
     path.write_text(yaml.safe_dump(_activation("swish", f="x * sigmoid(x)", df="sigmoid(x)")))
     result = CliRunner().invoke(main, ["run", str(path)])
     assert result.exit_code == 1
+    assert result.stderr.startswith(f"FAILED: {path}, line ")
     assert "key 'activations.swish.df': activation 'swish': df = 'sigmoid(x)'" in result.stderr
     assert "Traceback" not in result.output
 
