@@ -54,3 +54,27 @@ def test_the_documented_completion_command_prints_a_script(shell: str) -> None:
     done = subprocess.run([bpcheck], env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "_BPCHECK_COMPLETE" in done.stdout
+
+
+def _tracked_text_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False, text=True
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: the tracked files cannot be listed")
+    suffixes = {".py", ".md", ".yaml", ".yml", ".toml", ".txt", ".cfg", ".svg", ""}
+    return [
+        name for name in listed.stdout.split("\0") if name and os.path.splitext(name)[1] in suffixes
+    ]
+
+
+def test_no_tracked_file_keeps_a_merge_conflict_marker() -> None:
+    # A merge once committed its markers into the README and every other test stayed green.
+    marker = re.compile(r"^(<{7} |={7}$|>{7} )", re.MULTILINE)
+    marked = [
+        name
+        for name in _tracked_text_files()
+        if (ROOT / name).is_file()
+        and marker.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert marked == []

@@ -25,11 +25,14 @@ def build_checker(
     """The config at ``config`` with the command line's overrides, ready to check."""
     from ..errors import BackpropCheckError
     from ..judge.checker import DEFAULT_JOBS, Checker
-    from ..judge.hooks import load_user_code
     from ..numeric.engine import DEFAULT_MAX_MEMORY
     from ..spec.config import load_config
 
-    user_code = load_user_code(impl) if impl is not None else None
+    user_code = None
+    if impl is not None:  # the hooks loader only for --impl
+        from ..judge.hooks import load_user_code
+
+        user_code = load_user_code(impl)
     loaded = load_config(config)
     try:
         configured = loaded.with_overrides(**overrides)  # type: ignore[arg-type]

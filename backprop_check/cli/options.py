@@ -196,7 +196,8 @@ _CHECKING_OPTIONS = (
         "--jobs",
         type=click.IntRange(min=1),
         default=None,
-        help="Threads for the finite differences [default: CPUs, at most 4].",
+        help="Threads for the finite differences [default: the CPUs the load leaves free, "
+        "at most 4].",
     ),
 )
 

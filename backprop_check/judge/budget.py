@@ -1,15 +1,17 @@
-"""What a check will cost before it runs: the memory its arrays need, and the time it takes.
+"""What a check will cost before it runs: its memory, its threads, and the time it takes.
 
 The memory guard refuses, before anything is allocated, a network whose own arrays exceed the
-budget; the batched finite differences then chunk their temporaries within what is left. The time
-estimate times a short probe, so that the command line can suggest a quicker mode.
+budget; the batched finite differences then chunk their temporaries within what is left. The
+threads are one budget: the engine's workers and the BLAS library's threads share the CPUs. The
+time estimate times a short probe, so that the command line can suggest a quicker mode.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import pairwise
 
 import numpy as np
@@ -24,7 +26,10 @@ __all__ = [
     "estimate_seconds",
     "format_size",
     "guard_memory",
+    "idle_cpus",
+    "plain_work",
     "required_bytes",
+    "thread_budget",
     "usable_jobs",
 ]
 
@@ -36,7 +41,25 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-DEFAULT_JOBS = min(available_cpus(), 4)
+def idle_cpus() -> int:
+    """CPUs of this process that the system's load over the last minute leaves free, at least 1.
+
+    The load is taken as a share of the whole system (a container may see the host's load).
+    """
+    cpus = available_cpus()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cpus
+    busy = load * cpus / max(cpus, os.cpu_count() or cpus)
+    return max(1, min(cpus, round(cpus - busy)))
+
+
+# One engine thread per free CPU. On 2 CPUs that other work keeps busy (load 5), 1 thread beat 2
+# on the mnist-sized check in 5 of 6 runs (benchmarks/bench_engine.py: 2 threads took 0.93-1.41x
+# as long), a second thread only waiting for its share; a free CPU is worth a thread. Beyond 4
+# nothing was measured.
+DEFAULT_JOBS = min(idle_cpus(), 4)
 
 
 def usable_jobs(jobs: int) -> int:
@@ -44,8 +67,30 @@ def usable_jobs(jobs: int) -> int:
     return max(1, min(jobs, available_cpus()))
 
 
-# Elements probed per tensor when estimating how long a full check takes.
+@contextmanager
+def thread_budget(jobs: int, *, serial: bool = False) -> Iterator[None]:
+    """``jobs`` threads in all: the engine's workers, or, for ``serial`` work, the BLAS library's.
+
+    The engine's matrix products are narrow (units × a chunk of rows, one sample's exponents
+    against its probabilities) and many: BLAS threads on them only wait for each other and fight
+    the engine's workers for the same cores, so BLAS keeps one thread while the workers run. Work
+    done in one thread (directions mode: whole-batch forward passes) gives BLAS the budget instead.
+    The limit is process-wide while it lasts (threadpoolctl), and restored afterwards.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=jobs if serial else 1, user_api="blas"):
+        yield
+
+
+# Elements probed per tensor when estimating how long a full check takes; a W done by blocks is
+# probed with whole columns of at least _PROBE_BLOCK elements, as the check goes.
 _PROBE = 256
+_PROBE_BLOCK = 8192
+# Below this many plain multiply-adds no probe is run: at _SLOW_RATE (far below what numpy does
+# on the engine's blocks of rows, one core) even all of them take 10 s.
+_SURELY_QUICK = 10**10
+_SLOW_RATE = 1e9
 _FLOAT64, _COMPLEX128 = 8, 16
 
 
@@ -101,11 +146,18 @@ def estimate_seconds(
     evaluations: int,
     jobs: int,
 ) -> float:
-    """How long a full element-by-element check would take, from a short timed probe."""
+    """How long a full element-by-element check would take, from a short timed probe.
+
+    Where even the plain layer-by-layer work of every row (:func:`plain_work`) is small, that
+    count at a slow rate is the estimate: a probe could cost as much as the check itself.
+    """
+    work = plain_work(engine, targets, evaluations=evaluations)
+    if work < _SURELY_QUICK:
+        return work / _SLOW_RATE / min(jobs, 2)
     total = 0.0
     for target in targets:
         size = int(np.prod(engine.shape(target)))
-        probe = np.arange(min(size, _PROBE))
+        probe = _probe(engine, target, size)
         # The first call also builds per-layer caches; time the second.
         engine.loss_changes(target, step, probe[:1])
         started = time.perf_counter()
@@ -113,3 +165,29 @@ def estimate_seconds(
         per_element = (time.perf_counter() - started) / probe.size
         total += per_element * size * evaluations
     return total / min(jobs, 2)
+
+
+def plain_work(engine: PerturbationEngine, targets: Sequence[Target], *, evaluations: int) -> int:
+    """Multiply-adds of a full check if every row took the plain layer-by-layer path.
+
+    A row (an element and one of its samples, per evaluation) moves a^j in one unit: the next
+    layer changes by a column of W^{j+1}, every later one by a whole product, then the loss reads
+    the logits. The engine does much less (rows that do not move, linear stretches, blocks).
+    """
+    network = engine.network
+    depth, total = network.depth, 0
+    for target in targets:
+        samples = 1 if target.quantity == "phi" else engine.batch_size
+        later = sum(network.W(m).size for m in range(target.layer + 1, depth + 1))
+        rows = int(np.prod(engine.shape(target))) * samples
+        total += rows * (later + network.W(depth).shape[0])
+    return total * evaluations
+
+
+def _probe(engine: PerturbationEngine, target: Target, size: int) -> np.ndarray:
+    """The elements timed for one tensor: a block of W's columns where the engine has blocks."""
+    if engine.block_columns(target) is None:
+        return np.arange(min(size, _PROBE))
+    units, inputs = engine.shape(target)
+    columns = min(inputs, -(-_PROBE_BLOCK // units))
+    return (np.arange(units)[:, None] * inputs + np.arange(columns)).ravel()

@@ -3,8 +3,7 @@
 :class:`Checker` is a sequencer. For each layer and quantity it asks the analytic side for the
 tensor, the finite differences (:mod:`.elements`, :mod:`.directions`) for their estimates of the
 chosen elements (:mod:`.sampling`), settles the elements on kinks (:mod:`.kinks`), compares, and
-hands the rows to the report with a diagnosis, hints and precision warnings. What the check costs
-beforehand is :mod:`.budget`'s.
+hands the rows to the report with a diagnosis, hints and warnings (its cost: :mod:`.budget`).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,16 +29,18 @@ from ..report.data import CheckReport, ProgressEvent, QuantityCheck
 from ..spec.build import build_problem
 from ..spec.config import Config, load_config
 from .assembly import assemble_report
-from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, usable_jobs
+from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, thread_budget, usable_jobs
 from .compare import compare
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements, second_opinion
 from .hints import hint
-from .hooks import UserCode, load_user_code
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
 from .step import usable_step
+
+if TYPE_CHECKING:
+    from .hooks import UserCode
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -60,14 +61,12 @@ AnalyticSide = Steps | Callable[[Network, Trace, Array], Gradients]
 class CheckInterrupted(KeyboardInterrupt):
     """Ctrl-C during :meth:`Checker.run`: still a KeyboardInterrupt, with the rows done so far.
 
-    ``completed`` holds the finished rows in the order they were checked; ``total`` is how many
-    rows the whole check has.
+    ``completed``: the finished rows in the order checked; ``total``: the whole check's rows.
     """
 
     def __init__(self, completed: tuple[QuantityCheck, ...], total: int) -> None:
         super().__init__(f"interrupted after {len(completed)} of {total} checks")
-        self.completed = completed
-        self.total = total
+        self.completed, self.total = completed, total
 
 
 def check(
@@ -87,6 +86,8 @@ def check(
     """
     if not isinstance(config, Config):
         config = load_config(config)
+    from .hooks import load_user_code  # loading user code only where there is some
+
     user_code = load_user_code(impl) if isinstance(impl, (str, Path)) else impl
     checker = Checker(
         config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs, user_code=user_code
@@ -195,8 +196,9 @@ class Checker:
         """Compare analytic and numerical gradients of every layer and quantity."""
         completed: list[QuantityCheck] = []
         numeric: dict[Target, Array] = {}
+        budget = thread_budget(self.jobs, serial=self.config.check.mode == "directions")
         try:
-            with np.errstate(all="ignore"), ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            with budget, np.errstate(all="ignore"), ThreadPoolExecutor(self.jobs) as pool:
                 for target in self.targets:
                     started = time.perf_counter()
                     row, numeric[target] = self._check_target(target, pool, progress)

@@ -57,27 +57,41 @@ def estimate_elements(
     label: str = "",
 ) -> ElementEstimates:
     """The method's derivative estimate for each flat element index, chunked over ``pool``."""
-    samples_per_element = 1 if target.quantity == "phi" else engine.batch_size
-    size = max(1, min(engine.chunk_size(target), _BLOCK // samples_per_element))
-    chunks = [elements[start : start + size] for start in range(0, elements.size, size)]
+    chunks = _chunks(engine, target, elements)
     if progress is not None:
         progress(ProgressEvent(label=label, completed=0, total=elements.size))
-    results = []
+    values = np.zeros(elements.size)
+    kinks = np.zeros(elements.size, dtype=bool)
+    error: Array | None = None
     done = 0
-    estimates = pool.map(lambda chunk: _estimate(engine, method, target, chunk, step), chunks)
+    estimates = pool.map(
+        lambda chunk: _estimate(engine, method, target, elements[chunk], step), chunks
+    )
     for chunk, result in zip(chunks, estimates, strict=True):
-        results.append(result)
+        values[chunk], kinks[chunk] = result.values, result.kinks
+        if result.error is not None:
+            error = np.zeros(elements.size) if error is None else error
+            error[chunk] = result.error
         done += chunk.size
         if progress is not None:
             progress(ProgressEvent(label=label, completed=done, total=elements.size))
-    if not results:
-        return ElementEstimates(np.zeros(0), np.zeros(0, dtype=bool), None)
-    errors = [r.error for r in results]
-    return ElementEstimates(
-        values=np.concatenate([r.values for r in results]),
-        kinks=np.concatenate([r.kinks for r in results]),
-        error=None if errors[0] is None else np.concatenate(errors),
-    )
+    return ElementEstimates(values=values, kinks=kinks, error=error)
+
+
+def _chunks(engine: PerturbationEngine, target: Target, elements: Array) -> list[Array]:
+    """Positions in ``elements`` for each task: column blocks of W where the engine has a block
+    path and every element is checked, else runs of about _BLOCK element-samples."""
+    columns = engine.block_columns(target)
+    shape = engine.shape(target)
+    if columns is not None and np.array_equal(elements, np.arange(int(np.prod(shape)))):
+        grid = np.arange(elements.size).reshape(shape)
+        return [grid[:, start : start + columns].ravel() for start in range(0, shape[1], columns)]
+    samples_per_element = 1 if target.quantity == "phi" else engine.batch_size
+    size = max(1, min(engine.chunk_size(target), _BLOCK // samples_per_element))
+    return [
+        np.arange(start, min(start + size, elements.size))
+        for start in range(0, elements.size, size)
+    ]
 
 
 def _estimate(

@@ -11,9 +11,8 @@ long as no unit changes side, so z^m moves by Δa·G[s, i] with G the product of
 between; rows that could make some unit change side are sent through the plain layer-by-layer
 forward instead. Both are the same forward pass, so results agree with perturbing one parameter at
 a time and recomputing everything, to rounding. Which ReLUs changed side (kinks) falls out of the
-same pass, and so
-does which units sitting exactly on a kink a step moved at all: there a step to one side, or an
-imaginary one, measures one of two slopes, and the judge must know.
+same pass, and so does which units sitting exactly on a kink a step moved at all: there a step to
+one side, or an imaginary one, measures one of two slopes, and the judge must know.
 
 Results are loss changes L(θ + h e) − L(θ): the finite-difference formulas only combine such
 differences, and summing per-sample changes avoids cancelling the unchanged samples' losses.
@@ -21,6 +20,7 @@ differences, and summing per-sample changes avoids cancelling the unchanged samp
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from ..core.network import Network
 from .targets import Target
+from .weight_blocks import WeightBlocks, block_columns
 
 __all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
 
@@ -45,6 +46,8 @@ _BYTES = 16
 # some unit exactly on its kink moved (to either side, or off the real axis).
 _CHANGED, _CROSSED, _LEFT = np.uint8(1), np.uint8(2), np.uint8(4)
 _FLAGS = (_CHANGED, _CROSSED, _LEFT)
+# Linear-path limits are computed to rounding; this keeps rows next to a limit on the plain path.
+_LIMIT_MARGIN = 1.0 - 1e-12
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,8 @@ class LossChanges:
     exactly on its kink: a kink strictly inside the step, where the loss bends between θ and
     θ + step. A unit exactly on its kink only leaves it, so the loss is smooth on the way and
     a one-sided difference there is the one-sided derivative. ``on_kinks`` marks a step that
-    moved some unit sitting exactly on its kink at all, to either side or by an imaginary step:
-    a difference there measures one side's slope (σ'(0) = 0's, for a step to the off side or
-    an imaginary one), which a σ'(0) of the other side need not match.
+    moved a unit sitting exactly on its kink at all (either way, or by an imaginary step): the
+    difference then measures one side's slope, which a σ'(0) of the other side need not match.
     """
 
     changes: Array
@@ -113,6 +115,7 @@ class PerturbationEngine:
         self._a_by_unit = [np.ascontiguousarray(a.T) for a in self.trace.activations]
         self._y_by_unit = np.ascontiguousarray(y.T)
         self._chains: dict[int, _Chain] = {}
+        self._blocks: dict[int, WeightBlocks | None] = {}
         self._chains_lock = threading.Lock()
 
     @property
@@ -160,6 +163,9 @@ class PerturbationEngine:
             changes, flags = self._column_changes(j, units, columns, deltas, samples=samples)
             return LossChanges.from_flags(changes, flags)
         if target.quantity == "W":
+            blocked = self._blocked_changes(j, step, elements)
+            if blocked is not None:
+                return blocked
             units, inputs = np.divmod(elements, self.network.W(j).shape[1])
             deltas = step * self._a_by_unit[j - 1][inputs]
         else:
@@ -168,6 +174,35 @@ class PerturbationEngine:
         columns = (z_by_unit[units], self._a_by_unit[j][units])
         changes, flags = self._column_changes(j, units, columns, deltas, samples=None)
         return LossChanges.from_flags(changes / self.batch_size, flags)
+
+    def block_columns(self, target: Target) -> int | None:
+        """Inputs of W^j per call that suit the block path (all units each), or None without one."""
+        if target.quantity != "W" or self._weight_blocks(target.layer) is None:
+            return None
+        classes, units = self.trace.zs[-1].shape[1], self.network.W(target.layer).shape[0]
+        within_budget = self.max_memory // 2 // (classes * units * _BYTES * _TEMPORARIES)
+        return min(block_columns(classes, units), within_budget) or None
+
+    def _weight_blocks(self, j: int) -> WeightBlocks | None:
+        """The block path for W^j (:mod:`.weight_blocks`), cached; None where it does not apply."""
+        chain = None if j == self.network.depth else self._chain(j)
+        with self._chains_lock:
+            if j not in self._blocks:
+                self._blocks[j] = None
+                if chain is None or chain.end == self.network.depth:
+                    gain = None if chain is None else chain.gain
+                    limits = None if chain is None or chain.up is None else (chain.up, chain.down)
+                    self._blocks[j] = WeightBlocks.build(
+                        self.network, self.trace, self.y, j, gain, limits
+                    )
+            return self._blocks[j]
+
+    def _blocked_changes(self, j: int, step: complex, elements: Array) -> LossChanges | None:
+        """W^j's loss changes by blocks of units × inputs (:mod:`.weight_blocks`), where it can."""
+        blocks, batch = self._weight_blocks(j), self.batch_size
+        rows = None if j == self.network.depth else functools.partial(self._propagate, j)
+        found = None if blocks is None else blocks.loss_changes(step, elements, _side_flags, rows)
+        return None if found is None else LossChanges.from_flags(found[0] / batch, found[1])
 
     def _column_changes(
         self,
@@ -338,16 +373,19 @@ def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
     exactly on its kink at any move, either way, so that the plain path flags it (_LEFT).
     The first array is for rising Δa, the second for falling Δa.
     """
-    distance = np.abs(z)[:, None, :]
+    # toward = ±1/|z|, signed so that gain · toward > 0 where a rising Δa moves the unit across,
+    # at Δa = 1/(gain · toward); 0·∞ (no gain, unit on 0) is NaN, which fmax and fmin pass over.
     with np.errstate(divide="ignore", invalid="ignore"):
-        reach = distance / np.abs(gain)
-    pushes_up = gain > 0
-    above = (z > 0)[:, None, :]
-    on_kink = (z == 0)[:, None, :] & (gain != 0)
-    rising_crosses = np.where(above, ~pushes_up & (gain != 0), pushes_up) | on_kink
-    falling_crosses = np.where(above, pushes_up, ~pushes_up & (gain != 0)) | on_kink
-    rise_limit = np.min(np.where(rising_crosses, reach, np.inf), axis=2)
-    fall_limit = np.min(np.where(falling_crosses, reach, np.inf), axis=2)
+        toward = (np.where(z > 0, -1.0, 1.0) / np.abs(z))[:, None, :]
+        speeds = gain * toward
+        rising, falling = np.fmax.reduce(speeds, axis=2), -np.fmin.reduce(speeds, axis=2)
+        # Shrunk by a few roundings: a row at the very limit takes the plain path.
+        rise_limit = np.where(rising > 0, _LIMIT_MARGIN / rising, np.inf)
+        fall_limit = np.where(falling > 0, _LIMIT_MARGIN / falling, np.inf)
+    if np.any(z == 0):
+        # A unit on its kink that Δa moves at all sends the row to the plain path, either way.
+        on_kink = np.any((z == 0)[:, None, :] & (gain != 0), axis=2)
+        rise_limit[on_kink] = fall_limit[on_kink] = 0.0
     return rise_limit, fall_limit
 
 

@@ -8,7 +8,6 @@ so a write that fails or is interrupted part-way leaves the previous file as it 
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -62,6 +61,8 @@ def write_atomically(
     path = Path(path)
     refuse_inputs(path, protect)
     target = Path(os.path.realpath(path)) if follow_symlinks else path
+    import secrets  # here: it pulls in hmac and random, which a start without files can skip
+
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
     try:
         # O_EXCL: never through something already at the temporary name, not even a symlink.

@@ -14,7 +14,6 @@ from typing import Any
 
 from ..errors import BackpropCheckError
 from .data_section import validate_data
-from .formulas import check_complex_step
 from .model import CheckOptions, Config, LayerSpec
 from .reading import Document, document_from_mapping, read_document
 from .schema import (
@@ -79,8 +78,11 @@ def _validate(document: Document, *, folder: Path) -> Config:
     check = CheckOptions(**validate_check(top.get("check", {})))
     if "dtype" in top:
         check = dataclasses.replace(check, dtype=choice(top["dtype"], DTYPES, ("dtype",), "dtype"))
-    used = [layer.activation for layer in layers]
-    check_complex_step(check.method, used, loss, activations, losses, ("check", "method"))
+    if activations or losses:  # built-ins are all complex-analytic; formulas may not be
+        from .formulas import check_complex_step
+
+        used = [layer.activation for layer in layers]
+        check_complex_step(check.method, used, loss, activations, losses, ("check", "method"))
     dataset = None
     if "data" in top:
         sizes = [input_size, *(layer.units for layer in layers)]

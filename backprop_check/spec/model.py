@@ -13,7 +13,6 @@ from ..core.losses import LOSSES, Loss
 from ..errors import BackpropCheckError, ConfigError, KeyPath, Option, format_key_path
 from ..numeric.finite_differences import METHODS
 from .data import Dataset
-from .formulas import check_complex_step
 from .schema import (
     DEFAULT_BATCH_SIZE,
     DTYPES,
@@ -200,10 +199,18 @@ def _check_options(config: Config, options: dict[str, Any]) -> CheckOptions:
     }
     if method is not None:
         changes["method"] = validate_method(method, ("method",))
-        used = [layer.activation for layer in config.layers]
-        check_complex_step(
-            method, used, config.loss, config.custom_activations, config.custom_losses, ("method",)
-        )
+        if config.custom_activations or config.custom_losses:  # built-ins are complex-analytic
+            from .formulas import check_complex_step
+
+            used = [layer.activation for layer in config.layers]
+            check_complex_step(
+                method,
+                used,
+                config.loss,
+                config.custom_activations,
+                config.custom_losses,
+                ("method",),
+            )
     if options.get("kinks") is not None:
         changes["kinks"] = choice(options["kinks"], KINK_POLICIES, ("kinks",), "kink policy")
     if dtype is not None:

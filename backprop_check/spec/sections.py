@@ -13,8 +13,6 @@ from typing import Any
 from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSS_ALIASES, LOSSES, Loss, canonical_loss_name
 from ..errors import BackpropCheckError, KeyPath
-from .formulas import ExpressionError, compile_expression, formula_activation, formula_loss
-from .formulas.derivatives import checked_derivative
 from .model import LayerSpec
 from .schema import (
     CHECK_KEYS,
@@ -156,6 +154,8 @@ def validate_activations(value: Any) -> dict[str, Activation]:
     """``activations: {name: {f: "...", df: "..."}}``: formulas in x."""
     activations = {}
     for name, spec in _formula_names("activations", value, ACTIVATIONS).items():
+        from .formulas import formula_activation  # the compiler only for configs with formulas
+
         _, f, df = _formula_pair("activations", name, spec, ("x",))
         activations[name] = formula_activation(name, f, df)
     return activations
@@ -166,6 +166,8 @@ def validate_losses(value: Any) -> dict[str, Loss]:
     taken = {**LOSSES, **LOSS_ALIASES}
     losses = {}
     for name, spec in _formula_names("losses", value, taken).items():
+        from .formulas import formula_loss
+
         entry, f, df = _formula_pair("losses", name, spec, ("yhat", "y"))
         path: KeyPath = ("losses", name, "reduce")
         reduce = choice(entry.get("reduce", REDUCTIONS[0]), REDUCTIONS, path, "reduce")
@@ -208,6 +210,8 @@ def _formula_pair(
             )
     f = _formula(entry["f"], (*path, "f"), variables)
     df = _formula(entry["df"], (*path, "df"), variables) if "df" in entry else None
+    from .formulas.derivatives import checked_derivative
+
     # Derived when left out, checked when given, before any finite difference runs.
     df = checked_derivative(
         f, df, variable=variables[0], what=f"{_SINGULAR[section]} '{name}'", path=path
@@ -216,6 +220,8 @@ def _formula_pair(
 
 
 def _formula(text: Any, path: KeyPath, variables: tuple[str, ...]) -> Any:
+    from .formulas import ExpressionError, compile_expression
+
     try:
         return compile_expression(text, variables=variables)
     except ExpressionError as error:

@@ -9,7 +9,13 @@ import pytest
 
 from backprop_check import ConfigError
 from backprop_check.judge import budget
-from backprop_check.judge.budget import format_size, guard_memory, required_bytes, usable_jobs
+from backprop_check.judge.budget import (
+    format_size,
+    guard_memory,
+    idle_cpus,
+    required_bytes,
+    usable_jobs,
+)
 from backprop_check.judge.checker import Checker
 from backprop_check.numeric.engine import DEFAULT_MAX_MEMORY
 from backprop_check.spec.config import load_config
@@ -24,6 +30,50 @@ def test_estimate_is_positive_and_scales_with_the_network() -> None:
         layers=[{"units": 200, "activation": "relu"}, {"units": 3, "activation": "softmax"}],
     )
     assert 0 < small < Checker(load_config(wide)).estimate_seconds()
+
+
+_MNIST_SIZED = {
+    "input_size": 784,
+    "layers": [
+        {"units": 256, "activation": "relu"},
+        {"units": 128, "activation": "relu"},
+        {"units": 10, "activation": "softmax"},
+    ],
+    "loss": "cce",
+    "batch_size": 64,
+}
+
+
+def _probes(monkeypatch, config) -> tuple[float, list[int]]:
+    """The estimate for ``config``, and the sizes of the engine calls it made."""
+    checker = Checker(load_config(config))
+    calls: list[int] = []
+    real = checker.engine.loss_changes
+
+    def counted(target, step, elements):
+        calls.append(len(elements))
+        return real(target, step, elements[:1])  # the counting is the point, not the time
+
+    monkeypatch.setattr(checker.engine, "loss_changes", counted)
+    return checker.estimate_seconds(), calls
+
+
+def test_a_check_of_little_counted_work_is_estimated_without_a_probe(monkeypatch) -> None:
+    # Issue 14: on a 64-128-64-10 network the probe cost as much as the check (22 of 40 ms).
+    small = {**_MNIST_SIZED, "input_size": 64, "batch_size": 32}
+    small["layers"] = [
+        {"units": 128, "activation": "relu"},
+        {"units": 64, "activation": "relu"},
+        {"units": 10, "activation": "softmax"},
+    ]
+    estimate, calls = _probes(monkeypatch, small)
+    assert calls == []
+    assert estimate > 0
+    # The mnist-sized network is over the count: it is probed, tensor by tensor.
+    estimate, calls = _probes(monkeypatch, _MNIST_SIZED)
+    assert len(calls) == 2 * 9
+    assert max(calls) > 1
+    assert estimate > 0
 
 
 def test_required_bytes_grow_with_units_batch_precision_and_directions() -> None:
@@ -69,6 +119,29 @@ def test_jobs_are_capped_at_the_cpus(monkeypatch) -> None:
     checker = Checker(load_config(small_config()), jobs=100_000)
     assert checker.jobs == 2
     assert checker.engine.max_memory == DEFAULT_MAX_MEMORY // 2
+
+
+@pytest.mark.parametrize(
+    ("load", "system", "expected"),
+    [(0.1, 2, 2), (0.9, 2, 1), (5.0, 2, 1), (0.4, 8, 2), (30.0, 64, 1), (2.0, 64, 2)],
+)
+def test_the_default_threads_are_the_cpus_the_load_leaves_free(
+    monkeypatch, load: float, system: int, expected: int
+) -> None:
+    # This process may use 2 CPUs of a ``system``-CPU machine whose load is ``load``.
+    monkeypatch.setattr(budget, "available_cpus", lambda: 2)
+    monkeypatch.setattr(budget.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(budget.os, "cpu_count", lambda: system)
+    assert idle_cpus() == expected
+
+
+def test_without_a_load_average_every_cpu_counts_as_free(monkeypatch) -> None:
+    def unavailable():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(budget, "available_cpus", lambda: 3)
+    monkeypatch.setattr(budget.os, "getloadavg", unavailable)
+    assert idle_cpus() == 3
 
 
 _TEN_MILLION = {
@@ -137,3 +210,28 @@ def test_the_guard_counts_what_a_directional_check_really_allocates(
         tracemalloc.stop()
     assert peak <= 1.25 * required_bytes(config)
     assert required_bytes(config) <= 4 * peak
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize(("mode", "during"), [({}, 1), ({"directions": 2}, 2)])
+def test_engine_threads_and_blas_threads_share_one_budget(mode, during: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        if not before:
+            pytest.skip("numpy's BLAS does not report its threads here")
+        seen: list[list[int]] = []
+        checker = Checker(load_config(small_config()).with_overrides(**mode), jobs=2)
+        checker.jobs = 2  # the budget itself, whatever the CPUs of this machine
+        checker.run(progress=lambda _: seen.append(_blas_threads()))
+        assert seen
+        # Element by element the engine's two workers have the CPUs and BLAS one thread;
+        # directions mode works in one thread and gives BLAS the two.
+        assert all(threads == [during] * len(before) for threads in seen)
+        assert _blas_threads() == before

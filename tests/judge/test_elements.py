@@ -54,6 +54,32 @@ def test_no_elements_is_an_empty_estimate() -> None:
     assert (empty.values.size, empty.kinks.size, empty.error) == (0, 0, None)
 
 
+def test_column_blocks_give_the_values_of_one_call() -> None:
+    # W¹ of a ReLU network into softmax + CCE goes by blocks of columns: values come back in the
+    # elements' order.
+    config = small_config(
+        input_size=40,
+        layers=[{"units": 30, "activation": "relu"}, {"units": 4, "activation": "softmax"}],
+    )
+    checker = Checker(load_config(config), max_memory=2**20)
+    target = Target(1, "W")
+    columns = checker.engine.block_columns(target)
+    assert columns is not None
+    assert columns < 40
+    elements = np.arange(30 * 40)
+    with ThreadPoolExecutor(2) as pool:
+        chunked = estimate_elements(
+            checker.engine, checker.method, target, elements, step=1e-5, pool=pool
+        )
+    direct = (
+        checker.engine.loss_changes(target, 1e-5, elements).changes
+        - checker.engine.loss_changes(target, -1e-5, elements).changes
+    ) / 2e-5
+    # Blocks of other widths may sum in another order: rounding of the loss change, over 2e-5.
+    np.testing.assert_allclose(chunked.values, direct, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(chunked.values, checker.analytic(target).reshape(-1), rtol=1e-6)
+
+
 # --------------------------------------------------------------------------- second opinion
 # Networks of the property run (tests/verdict_networks.py): float32 central differences at
 # eps 1e-2 on saturated logits, where the loss curves enough for truncation to reach percents.

@@ -7,22 +7,15 @@ for machines, CI pages and artifacts. The names are :data:`.names.FORMATS`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..data import RunResult
-from ..data.selftest import SelftestReport
-from ..data.sweep import SweepReport
-from .check_lines import FULL_WIDTH, check_lines
-from .heat import heatmap_lines
-from .html import check_html, selftest_html, sweep_html
 from .json_document import json_text, runs_document
-from .junit import selftest_junit, sweep_junit, to_junit
-from .layout import Line, lines_text
-from .markdown import selftest_markdown, sweep_markdown, to_markdown
 from .names import FORMATS
-from .selftest_lines import selftest_lines
-from .summary import summary_lines
-from .sweep_lines import sweep_lines
+
+if TYPE_CHECKING:
+    from ..data import RunResult
+    from ..data.selftest import SelftestReport
+    from ..data.sweep import SweepReport
 
 __all__ = ["FORMATS", "run_document", "selftest_document", "sweep_document"]
 
@@ -31,14 +24,30 @@ def run_document(
     results: Sequence[RunResult], output_format: str, *, several: bool, heatmap: bool = False
 ) -> str:
     """A run over one config or several in ``output_format``."""
+    # Each format is imported when asked for: JSON alone keeps the command line's start lean.
     if output_format == "json":
         return json_text(runs_document(results, several=several))
     if output_format == "junit":
+        from .junit import to_junit
+
         return to_junit(results)
     if output_format == "markdown":
+        from .markdown import to_markdown
+
         return to_markdown(results)
     if output_format == "html":
+        from .html import check_html
+
         return check_html(results)
+    return _run_text(results, several=several, heatmap=heatmap)
+
+
+def _run_text(results: Sequence[RunResult], *, several: bool, heatmap: bool) -> str:
+    from .check_lines import FULL_WIDTH, check_lines
+    from .heat import heatmap_lines
+    from .layout import Line, lines_text
+    from .summary import summary_lines
+
     blocks: list[list[Line]] = [
         check_lines(result.report, width=FULL_WIDTH)
         + (heatmap_lines(result.report, width=FULL_WIDTH) if heatmap else [])
@@ -54,6 +63,13 @@ def run_document(
 
 
 def sweep_document(report: SweepReport, output_format: str, *, seconds: float | None = None) -> str:
+    from .check_lines import FULL_WIDTH
+    from .html import sweep_html
+    from .junit import sweep_junit
+    from .layout import lines_text
+    from .markdown import sweep_markdown
+    from .sweep_lines import sweep_lines
+
     return _document(
         report,
         output_format,
@@ -67,6 +83,13 @@ def sweep_document(report: SweepReport, output_format: str, *, seconds: float | 
 def selftest_document(
     report: SelftestReport, output_format: str, *, seconds: float | None = None
 ) -> str:
+    from .check_lines import FULL_WIDTH
+    from .html import selftest_html
+    from .junit import selftest_junit
+    from .layout import lines_text
+    from .markdown import selftest_markdown
+    from .selftest_lines import selftest_lines
+
     return _document(
         report,
         output_format,

@@ -1,28 +1,27 @@
-"""All terminal output goes through :class:`Presenter`: reports on stdout, the rest on stderr."""
+"""All terminal output goes through :class:`Presenter`: reports on stdout, the rest on stderr.
+
+rich is imported only when something is drawn with it: a message on a terminal, a table, a
+progress bar. JSON on a pipe with notes on a pipe never loads it (a lean start).
+"""
 
 from __future__ import annotations
 
 import io
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import IO, Any
-
-from rich.console import Console
-from rich.markup import escape
+from functools import cached_property
+from typing import IO, TYPE_CHECKING, Any
 
 from ..data import CheckReport, ProgressEvent, RunResult
-from ..data.explain import ExplainedLayer
-from ..data.selftest import SelftestReport
-from ..data.sweep import SweepReport
-from ..formats.check_lines import FULL_WIDTH
-from ..formats.json_document import json_text
-from .check import show_check, show_summary
-from .explain import show_explain
-from .heatmap import show_heatmaps
-from .progress import DelayedProgress
-from .selftest import show_selftest
-from .sweep import show_sweep
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..data.explain import ExplainedLayer
+    from ..data.selftest import SelftestReport
+    from ..data.sweep import SweepReport
 
 __all__ = ["Presenter"]
 
@@ -30,6 +29,10 @@ __all__ = ["Presenter"]
 def _console(
     file: IO[str] | None, *, stderr: bool, terminal: bool | None = None, plain: bool = False
 ) -> Console:
+    from rich.console import Console
+
+    from ..formats.check_lines import FULL_WIDTH
+
     if plain:  # a file: no colour codes whatever the environment asks, every column on a line
         return Console(file=file, highlight=False, color_system=None, width=FULL_WIDTH)
     console = Console(file=file, stderr=stderr, highlight=False, force_terminal=terminal)
@@ -37,6 +40,17 @@ def _console(
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = FULL_WIDTH
     return console
+
+
+def _unstyled(file: IO[str] | None, terminal: bool | None) -> bool:
+    """Whether rich would print to ``file`` (None: stderr) without any style: not a terminal,
+    and nothing in the environment forcing one (FORCE_COLOR, TTY_COMPATIBLE)."""
+    if terminal is not None:
+        return not terminal
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE", "") not in ("", "0"):
+        return False
+    isatty = getattr(sys.stderr if file is None else file, "isatty", None)
+    return not (isatty is not None and isatty())
 
 
 class Presenter:
@@ -50,8 +64,26 @@ class Presenter:
         stderr_is_terminal: bool | None = None,
         plain: bool = False,
     ) -> None:
-        self._out = _console(stdout, stderr=False, plain=plain)
-        self._err = _console(stderr, stderr=True, terminal=stderr_is_terminal)
+        self._stdout, self._stderr, self._plain = stdout, stderr, plain
+        self._stderr_is_terminal = stderr_is_terminal
+
+    @cached_property
+    def _out(self) -> Console:
+        return _console(self._stdout, stderr=False, plain=self._plain)
+
+    @cached_property
+    def _err(self) -> Console:
+        return _console(self._stderr, stderr=True, terminal=self._stderr_is_terminal)
+
+    def _note(self, label: str, style: str, message: str) -> None:
+        """``label`` and ``message`` as one paragraph on stderr, never wrapped mid-sentence."""
+        if _unstyled(self._stderr, self._stderr_is_terminal):
+            (sys.stderr if self._stderr is None else self._stderr).write(f"{label}{message}\n")
+            return
+        from rich.markup import escape
+
+        text = f"[{style}]{escape(label)}[/]{escape(message)}"
+        self._err.print(text if label else f"[{style}]{escape(message)}[/]", soft_wrap=True)
 
     @staticmethod
     def recorded(draw: Callable[[Presenter], None]) -> str:
@@ -64,18 +96,18 @@ class Presenter:
 
     def error(self, message: str) -> None:
         """One paragraph on stderr, never wrapped mid-sentence by the console."""
-        self._err.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
+        self._note("Error: ", "bold red", message)
 
     def wrong_gradient(self, message: str) -> None:
         """A wrong gradient found before any check ran (a formula's df): a failure, not an error."""
-        self._err.print(f"[bold red]FAILED:[/] {escape(message)}", soft_wrap=True)
+        self._note("FAILED: ", "bold red", message)
 
     def warning(self, message: str) -> None:
-        self._err.print(f"[bold yellow]Note:[/] {escape(message)}", soft_wrap=True)
+        self._note("Note: ", "bold yellow", message)
 
     def interrupted(self, summary: str) -> None:
         """What was done before Ctrl-C."""
-        self._err.print(f"[bold yellow]{escape(summary)}[/]", soft_wrap=True)
+        self._note("", "bold yellow", summary)
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[ProgressEvent], None] | None]:
@@ -83,9 +115,11 @@ class Presenter:
 
         The bar appears only once the check has run for about a second, and is gone when done.
         """
-        if not self._err.is_terminal:
+        if _unstyled(self._stderr, self._stderr_is_terminal) or not self._err.is_terminal:
             yield None
             return
+        from .progress import DelayedProgress
+
         bar = DelayedProgress(self._err)
         try:
             yield bar.update
@@ -95,10 +129,14 @@ class Presenter:
     # ------------------------------------------------------------------ one view per report
 
     def table(self, report: CheckReport) -> None:
+        from .check import show_check
+
         show_check(self._out, report)
 
     def heatmaps(self, report: CheckReport) -> None:
         """Each failing tensor's relative errors as a grid of glyphs (worst of each block)."""
+        from .heatmap import show_heatmaps
+
         show_heatmaps(self._out, report)
 
     def blank_line(self) -> None:
@@ -106,15 +144,23 @@ class Presenter:
         self._out.print()
 
     def summary(self, results: Sequence[RunResult]) -> None:
+        from .check import show_summary
+
         show_summary(self._out, results)
 
     def explain(self, layers: Sequence[ExplainedLayer], *, source: str, loss: str) -> None:
+        from .explain import show_explain
+
         show_explain(self._out, layers, source=source, loss=loss)
 
     def sweep(self, report: SweepReport) -> None:
+        from .sweep import show_sweep
+
         show_sweep(self._out, report)
 
     def selftest(self, report: SelftestReport) -> None:
+        from .selftest import show_selftest
+
         show_selftest(self._out, report)
 
     # ------------------------------------------------------------------ watch
@@ -125,6 +171,8 @@ class Presenter:
             self._out.clear()
 
     def watching(self, paths: Sequence[str]) -> None:
+        from rich.markup import escape
+
         files = ", ".join(escape(path) for path in paths)
         self._out.print(
             f"[dim]watching {files}: save to re-check, Ctrl-C to stop[/]", soft_wrap=True
@@ -134,9 +182,11 @@ class Presenter:
 
     def raw(self, text: str) -> None:
         """Text that must reach stdout byte for byte (JSON, XML, Markdown)."""
-        self._out.file.write(text)
+        (sys.stdout if self._stdout is None else self._stdout).write(text)
 
     def json_document(self, document: dict[str, Any]) -> None:
+        from ..formats.json_document import json_text
+
         self.raw(json_text(document))
 
     def json(self, report: CheckReport) -> None:

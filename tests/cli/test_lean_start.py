@@ -1,0 +1,92 @@
+"""A lean start: a command imports only what it uses (issue 14).
+
+Each case runs `bpcheck` in a fresh interpreter and lists the modules it ended up with; nothing is
+timed (the benchmark measures the start-up itself). The controls show that the same listing sees
+each module when a command does use it, so an absence means something.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..helpers import ROOT
+
+SOFTMAX_CCE = str(ROOT / "configs" / "softmax_cce.yaml")
+FORMULAS = str(ROOT / "configs" / "custom_formulas.yaml")
+IMPL = str(ROOT / "configs" / "my_backprop_example.py")
+
+RICH = "rich"
+COMPILER = "backprop_check.spec.formulas.compiler"
+HOOKS = "backprop_check.judge.hooks"
+MATPLOTLIB = "matplotlib"
+OTHER_FORMATS = (
+    "backprop_check.report.formats.html",
+    "backprop_check.report.formats.junit",
+    "backprop_check.report.formats.markdown",
+)
+
+# Runs the command line as `python -m backprop_check` does, then writes sys.modules to a file.
+_LISTING = """
+import json, runpy, sys
+listing, sys.argv = sys.argv[1], ["bpcheck", *sys.argv[2:]]
+try:
+    runpy.run_module("backprop_check", run_name="__main__", alter_sys=True)
+except SystemExit as stop:
+    code = stop.code
+else:
+    code = 0
+with open(listing, "w", encoding="utf-8") as out:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def _modules(tmp_path: Path, *args: str) -> set[str]:
+    """The modules loaded by `bpcheck ARGS`, stdout and stderr being pipes (no terminal)."""
+    listing = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", _LISTING, str(listing), *args],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    result = json.loads(listing.read_text(encoding="utf-8"))
+    assert result["code"] in (0, None), result["code"]
+    return set(result["modules"])
+
+
+def _loaded(modules: set[str], name: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for module in modules)
+
+
+def test_a_json_run_imports_neither_rich_nor_what_it_does_not_use(tmp_path: Path) -> None:
+    modules = _modules(tmp_path, "run", SOFTMAX_CCE, "--format", "json")
+    assert "backprop_check.judge.checker" in modules  # it did run the check
+    for name in (RICH, COMPILER, HOOKS, MATPLOTLIB, *OTHER_FORMATS):
+        assert not _loaded(modules, name), name
+
+
+def test_help_imports_neither_numpy_nor_rich(tmp_path: Path) -> None:
+    modules = _modules(tmp_path, "--help")
+    assert not _loaded(modules, "numpy")
+    assert not _loaded(modules, RICH)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("run", SOFTMAX_CCE), RICH),  # the terminal's tables
+        (("run", SOFTMAX_CCE, "--format", "text"), "backprop_check.report.formats.check_lines"),
+        (("run", FORMULAS, "--format", "json"), COMPILER),
+        (("run", SOFTMAX_CCE, "--impl", IMPL, "--format", "json"), HOOKS),
+        (("run", SOFTMAX_CCE, "--format", "junit"), "backprop_check.report.formats.junit"),
+    ],
+)
+def test_what_a_command_uses_it_does_import(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    assert _loaded(_modules(tmp_path, *args), expected)
