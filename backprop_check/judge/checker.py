@@ -81,7 +81,7 @@ def check(
     """Check the gradients of the network ``config`` describes (a path, a mapping or a Config).
 
     ``impl`` is a Python file of your own equations (see :mod:`backprop_check.judge.hooks`).
-    Keyword overrides are those of the command line: eps, rtol, atol, seed, batch_size, method,
+    Keyword overrides are those of the command line: eps, rtol, atol, ``seed``, batch_size, method,
     dtype, kinks, sample, directions. Ctrl-C raises :class:`CheckInterrupted`.
     """
     if not isinstance(config, Config):
