@@ -17,6 +17,7 @@ __all__ = [
     "KeyPath",
     "NotARegularFileError",
     "Option",
+    "WrongDerivativeError",
     "file_problem",
     "format_key_path",
     "quote_input",
@@ -42,6 +43,10 @@ class BackpropCheckError(Exception):
     which :class:`Option` parts are named by :meth:`with_option_names`. ``at_key`` says the
     problem is the key itself (an unknown or repeated key), not its value.
     """
+
+    # A wrong gradient found before any check ran (a formula's df that is not the derivative of
+    # its f): reported like any failing gradient, exit status 1, not 2.
+    wrong_gradient = False
 
     def __init__(
         self,
@@ -83,6 +88,12 @@ class BackpropCheckError(Exception):
 
     def __str__(self) -> str:
         return self._format()
+
+
+class WrongDerivativeError(BackpropCheckError):
+    """A formula's derivative that is not the derivative of its formula: a wrong gradient."""
+
+    wrong_gradient = True
 
 
 class ConfigError(BackpropCheckError):

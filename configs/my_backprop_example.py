@@ -2,10 +2,11 @@
 
     bpcheck run configs/softmax_cce.yaml --impl configs/my_backprop_example.py
 
-Every function works on ONE sample, with 1-D numpy arrays, in the seed's notation (z^j = w^j a^{j-1}
-+ b^j, a^j = σ(z^j), φ^j = ∇_{z^j} L). bpcheck calls them for each sample of the batch and averages
-∇W and ∇b over it. Define any subset: the steps you leave out stay built in. To see the checker
-catch a mistake, put back one of the seed's typos, e.g. in phi_hidden use sigma(z) instead of
+Every function works on ONE sample, with 1-D numpy arrays, in the notation of
+docs/derivation.md#notation (z^j = w^j a^{j-1} + b^j, a^j = σ(z^j), φ^j = ∇_{z^j} L). bpcheck
+calls them for each sample of the batch and averages ∇W and ∇b over it. Define any subset: the
+steps you leave out stay built in. To see the checker catch a mistake, put back one of the printed
+typos (docs/derivation.md#errata), e.g. in phi_hidden use sigma(z) instead of
 activation_derivative(activation, z): the report then fails φ at that layer with Eq. 2.
 """
 
@@ -24,7 +25,10 @@ def sigma(name, z):
 
 
 def activation_derivative(name, z):
-    """σ'(z), seed §3: ReLU' = 1 where z > 0 else 0; sigmoid' = σ(z)(1 − σ(z))."""
+    """σ'(z) (docs/derivation.md#activations).
+
+    ReLU' = 1 where z > 0 else 0; sigmoid' = σ(z)(1 − σ(z)).
+    """
     if name == "relu":
         return (z > 0).astype(float)
     if name == "sigmoid":
@@ -36,7 +40,7 @@ def activation_derivative(name, z):
 
 
 def loss_gradient(name, a, y):
-    """∇_a L for one sample (seed §3.1.1, §3.2.1 with the sign fixed, §3.3.1)."""
+    """∇_a L for one sample (docs/derivation.md#losses)."""
     if name == "mse":
         return -2.0 / a.size * (y - a)
     if name == "binary_crossentropy":
@@ -45,11 +49,11 @@ def loss_gradient(name, a, y):
 
 
 def phi_output(z, a, y, activation, loss):
-    """Eq. 1: φ^J = ∇_{a^J} L ∘ σ'(z^J), with the seed's closed forms where they apply."""
+    """Eq. 1: φ^J = ∇_{a^J} L ∘ σ'(z^J), or a closed form (docs/derivation.md#special-cases)."""
     if activation == "softmax" and loss == "categorical_crossentropy":
-        return a - y  # seed §3.3.1 (one-hot y)
+        return a - y  # docs/derivation.md#softmax-cce (one-hot y)
     if activation == "sigmoid" and loss == "binary_crossentropy":
-        return a - y  # NOTES.md: the simplified sigmoid + BCE form
+        return a - y  # docs/derivation.md#sigmoid-bce: the simplified form
     g = loss_gradient(loss, a, y)
     if activation == "softmax":
         return a * (g - a @ g)  # softmax's derivative is a Jacobian: diag(a) − a aᵀ

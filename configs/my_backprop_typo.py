@@ -21,7 +21,10 @@ def sigma(name, z):
 
 
 def activation_derivative(name, z):
-    """σ'(z), seed §3: ReLU' = 1 where z > 0 else 0; sigmoid' = σ(z)(1 − σ(z))."""
+    """σ'(z) (docs/derivation.md#activations).
+
+    ReLU' = 1 where z > 0 else 0; sigmoid' = σ(z)(1 − σ(z)).
+    """
     if name == "relu":
         return (z > 0).astype(float)
     if name == "sigmoid":
@@ -33,7 +36,7 @@ def activation_derivative(name, z):
 
 
 def loss_gradient(name, a, y):
-    """∇_a L for one sample (seed §3.1.1, §3.2.1 with the sign fixed, §3.3.1)."""
+    """∇_a L for one sample (docs/derivation.md#losses)."""
     if name == "mse":
         return -2.0 / a.size * (y - a)
     if name == "binary_crossentropy":
@@ -42,11 +45,11 @@ def loss_gradient(name, a, y):
 
 
 def phi_output(z, a, y, activation, loss):
-    """Eq. 1: φ^J = ∇_{a^J} L ∘ σ'(z^J), with the seed's closed forms where they apply."""
+    """Eq. 1: φ^J = ∇_{a^J} L ∘ σ'(z^J), or a closed form (docs/derivation.md#special-cases)."""
     if activation == "softmax" and loss == "categorical_crossentropy":
-        return a - y  # seed §3.3.1 (one-hot y)
+        return a - y  # docs/derivation.md#softmax-cce (one-hot y)
     if activation == "sigmoid" and loss == "binary_crossentropy":
-        return a - y  # NOTES.md: the simplified sigmoid + BCE form
+        return a - y  # docs/derivation.md#sigmoid-bce: the simplified form
     g = loss_gradient(loss, a, y)
     if activation == "softmax":
         return a * (g - a @ g)  # softmax's derivative is a Jacobian: diag(a) − a aᵀ

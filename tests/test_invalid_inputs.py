@@ -108,7 +108,7 @@ EXPECTED: dict[str, Expected] = {
     "missing_loss.yaml": at(None, 2, 1, r"missing required key 'loss'"),
     "missing_layer_units.yaml": at("layers[1]", 5, 5, r"layer 2 is missing 'units'"),
     "missing_layer_activation.yaml": at("layers[0]", 4, 5, r"layer 1 is missing 'activation'"),
-    "missing_formula_df.yaml": at("activations.swish", 4, 10, r"'swish' is missing 'df'"),
+    "missing_formula_f.yaml": at("activations.swish", 4, 10, r"'swish' is missing 'f'"),
     # --- unknown keys, each with a suggestion
     "unknown_key_top.yaml": at("batchsize", 7, 1, r"unknown key .*Did you mean 'batch_size'\?"),
     "unknown_key_layer.yaml": at(

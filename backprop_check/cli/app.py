@@ -19,7 +19,7 @@ from ..errors import BackpropCheckError
 if TYPE_CHECKING:
     from ..report.data import RunResult
 
-__all__ = ["BadInput", "Interrupted", "Status", "main", "status_of"]
+__all__ = ["BadInput", "Interrupted", "Status", "WrongGradient", "main", "status_of"]
 
 
 class Status(enum.IntEnum):
@@ -42,6 +42,17 @@ class BadInput(click.ClickException):
         Presenter(stderr=file).error(self.message)
 
 
+class WrongGradient(click.ClickException):
+    """A wrong gradient found before any check ran (a formula's df): exit 1, said on stderr."""
+
+    exit_code = Status.FAILED
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        from ..report.presenter import Presenter
+
+        Presenter(stderr=file).wrong_gradient(self.message)
+
+
 class Interrupted(click.ClickException):
     """Ctrl-C: exit 130 with a summary of what was done."""
 
@@ -60,6 +71,8 @@ class _Group(click.Group):
         try:
             status = super().invoke(ctx)
         except BackpropCheckError as error:
+            if error.wrong_gradient:
+                raise WrongGradient(str(error)) from None
             raise BadInput(str(error)) from None
         except KeyboardInterrupt:
             # Commands that know what they had done say so; this is for the rest.
@@ -71,8 +84,8 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="bpcheck")
 def main() -> None:
-    """Check hand-written MLP backpropagation (the seed's Equations 1–4) against finite
-    differences, layer by layer."""
+    """Check hand-written MLP backpropagation (Equations 1–4, docs/derivation.md#equations)
+    against finite differences, layer by layer."""
 
 
 def status_of(results: Iterable[RunResult]) -> Status:

@@ -17,7 +17,7 @@ from .options import checking_options, output_options, problem_options
 if TYPE_CHECKING:
     from ..report.data import ProgressEvent
 
-__all__ = ["explain", "init", "selftest", "sweep", "watch"]
+__all__ = ["explain", "init", "schema", "selftest", "sweep", "watch"]
 
 
 @main.command()
@@ -216,12 +216,17 @@ def _impl_file(config: Path) -> list[Path]:
     "and the impl: block that checks it.",
 )
 def init(path: Path, force: bool, with_impl: bool) -> Status:
-    """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it."""
+    """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it.
+
+    Also writes the config's JSON Schema next to it (bpcheck.schema.json, unless that file
+    exists) and names it in the config's first line, so that editors complete and check keys.
+    """
     import os
     from importlib.resources import files
 
     from ..report.presenter import Presenter
     from ..report.saving import write_text
+    from ..spec.json_schema import SCHEMA_COMMENT, SCHEMA_FILE, schema_text
 
     templates = files("backprop_check").joinpath("templates")
     code = path.parent / "my_backprop.py"
@@ -239,10 +244,29 @@ def init(path: Path, force: bool, with_impl: bool) -> Status:
         write_text(code, backward.replace("bpcheck.yaml", path.name), what="your code",
                    follow_symlinks=False)  # fmt: skip
     # A new file at PATH itself: a symlink there is replaced, never followed.
-    text = starter.replace("bpcheck.yaml", str(path))
+    text = SCHEMA_COMMENT + "\n" + starter.replace("bpcheck.yaml", str(path))
     write_text(path, text, what="the config", follow_symlinks=False)
+    presenter = Presenter()
+    schema = path.parent / SCHEMA_FILE
+    if os.path.lexists(schema):
+        if not schema.is_file() or schema.read_text(encoding="utf-8") != schema_text():
+            presenter.warning(
+                f"{schema} exists and was left as it is; `bpcheck schema > {schema}` refreshes it."
+            )
+    else:
+        write_text(schema, schema_text(), what="the schema", follow_symlinks=False)
     also = f" and {code}" if with_impl else ""
-    Presenter().raw(f"wrote {path}{also}; check it with: bpcheck run {path}\n")
+    presenter.raw(f"wrote {path}{also}; check it with: bpcheck run {path}\n")
+    return Status.PASSED
+
+
+@main.command()
+def schema() -> Status:
+    """Print the config's JSON Schema (draft 2020-12), for editors and validators."""
+    from ..report.presenter import Presenter
+    from ..spec.json_schema import schema_text
+
+    Presenter().raw(schema_text())
     return Status.PASSED
 
 

@@ -169,9 +169,17 @@ class _Session:
             self.inputs += inputs_of(checker)
             report = self._check(checker)
         except BackpropCheckError as error:
-            self.presenter.error(str(error))
+            if error.wrong_gradient:
+                self.presenter.wrong_gradient(str(error))
+            else:
+                self.presenter.error(str(error))
             seconds = time.perf_counter() - started
-            return RunResult(config=str(path), error=str(error), seconds=seconds)
+            return RunResult(
+                config=str(path),
+                error=str(error),
+                seconds=seconds,
+                wrong_gradient=error.wrong_gradient,
+            )
         except KeyboardInterrupt as stop:
             raise _interrupted(finished, path, checker, stop) from None
         seconds = time.perf_counter() - started

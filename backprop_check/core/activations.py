@@ -34,7 +34,7 @@ class Activation:
     log_one_minus_value: Callable[[Array], Array] | None = None
     # Complex-analytic, so the complex-step method applies (not so for abs, where, max, ...).
     complex_safe: bool = True
-    # How the docs name it, and the derivation's section that writes its Eq. 2 out, if any.
+    # How the docs name it, and the anchor of docs/derivation.md that writes its Eq. 2 out, if any.
     title: str = ""
     section: str | None = None
     # Piecewise linear: a change passes through unchanged in slope until some unit changes side,
@@ -58,7 +58,7 @@ def _relu(z: Array) -> Array:
 
 
 def _relu_derivative(z: Array) -> Array:
-    # The seed's convention (§3.1): σ'(0) = 0.
+    # The derivation's convention (docs/derivation.md#relu-kink): σ'(0) = 0.
     return (z.real > 0).astype(z.real.dtype)
 
 
@@ -156,7 +156,7 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative_formula="1 if z > 0 else 0",
             kinks=(0.0,),
             title="ReLU",
-            section="§3.1.2",
+            section="relu-hidden",
             piecewise_linear=True,
             off_at_or_below=0.0,
             default_init="he",
@@ -171,7 +171,7 @@ ACTIVATIONS: dict[str, Activation] = {
             log_value=_log_sigmoid,
             log_one_minus_value=_log_one_minus_sigmoid,
             title="sigmoid",
-            section="§3.2.2",
+            section="sigmoid-hidden",
             saturates_beyond=_SATURATED_Z,
         ),
         Activation(

@@ -1,7 +1,8 @@
-"""Analytic gradients through the seed's Equations 1–4, samples as rows.
+"""Analytic gradients through the Equations 1–4 of docs/derivation.md#equations, samples as rows.
 
-φ^j is the seed's per-sample φ^j = ∇_{z^j} L_s (one row per sample). With the batch loss
-L = mean_s L_s, ∇W^j and ∇b^j are batch means of the per-sample Eq. 3 and Eq. 4 (NOTES.md).
+φ^j is the derivation's per-sample φ^j = ∇_{z^j} L_s (one row per sample). With the batch loss
+L = mean_s L_s, ∇W^j and ∇b^j are batch means of the per-sample Eq. 3 and Eq. 4
+(docs/derivation.md#batch).
 """
 
 from __future__ import annotations
@@ -66,23 +67,24 @@ def grad_b(phi: Array) -> Array:
 
 
 def _relu_mse(z: Array, a: Array, y: Array) -> Array:
-    """φ^J = −(2/n)(y − a^J) where z^J > 0, else 0   (seed §3.1.1)"""
+    """φ^J = −(2/n)(y − a^J) where z^J > 0, else 0   (docs/derivation.md#relu-mse)"""
     return np.where(z > 0, -2.0 / a.shape[-1] * (y - a), 0.0)
 
 
 def _sigmoid_bce(z: Array, a: Array, y: Array) -> Array:
-    """φ^J = a^J − y = (1 − y) ∘ σ(z^J) − y ∘ σ(−z^J)   (sigmoid + BCE, simplified; NOTES.md)"""
+    """φ^J = a^J − y = (1 − y) ∘ σ(z^J) − y ∘ σ(−z^J)   (docs/derivation.md#sigmoid-bce)"""
     # For y = 1, a − y is −(1 − a): once a rounds to 1 it is 0, while −σ(−z) keeps its digits.
     return (1.0 - y) * a - y * sigmoid(-z)
 
 
 # Above this share of the top output, a_t Σ_j y_j − y_t starts to lose bits to the rounding of
-# a_t near 1 (a_t − 1 keeps those of 1 − a_t only); below it, it is the seed's formula as printed.
+# a_t near 1 (a_t − 1 keeps those of 1 − a_t only); below it, it is the derivation's formula as
+# printed.
 _TOP_SHARE = 0.875
 
 
 def _softmax_cce(z: Array, a: Array, y: Array) -> Array:
-    """φ^J = a^J Σ_j y_j − y, which is a^J − y for one-hot y   (seed §3.3.1, NOTES.md)
+    """φ^J = a^J Σ_j y_j − y, which is a^J − y for one-hot y   (docs/derivation.md#softmax-cce)
     at the top unit t: φ_t = Σ_{k≠t} y_k − (1 − a_t) Σ_j y_j with 1 − a_t = Σ_{k≠t} a_k."""
     label_sum = np.sum(y, axis=-1, keepdims=True)
     phi = a * label_sum - y
@@ -136,30 +138,33 @@ def _softmax_bce(z: Array, a: Array, y: Array) -> Array:
 
 @dataclass(frozen=True)
 class SpecialCase:
-    """A closed form of Eq. 1 for one (activation, loss) pairing, as the seed derives it."""
+    """A closed form of Eq. 1 for one pairing of activation and loss.
+
+    docs/derivation.md#special-cases derives each.
+    """
 
     phi: Callable[[Array, Array, Array], Array]
     formula: str
+    # The anchors of docs/derivation.md that derive it, and that say what it corrects, if anything.
     section: str
-    # What the docs add about the source, e.g. that a printed sign is fixed.
     remark: str = ""
 
 
 SPECIAL_CASES: dict[tuple[str, str], SpecialCase] = {
-    ("relu", "mse"): SpecialCase(_relu_mse, "−(2/n)(y − a) where z > 0, else 0", "§3.1.1"),
+    ("relu", "mse"): SpecialCase(_relu_mse, "−(2/n)(y − a) where z > 0, else 0", "relu-mse"),
     ("sigmoid", "binary_crossentropy"): SpecialCase(
-        _sigmoid_bce, "a − y", "§3.2.1", remark="sign fixed as in NOTES.md"
+        _sigmoid_bce, "a − y", "sigmoid-bce", remark="errata-bce-sign"
     ),
     ("softmax", "categorical_crossentropy"): SpecialCase(
-        _softmax_cce, "a Σ_j y_j − y  (= a − y for one-hot y)", "§3.3.1"
+        _softmax_cce, "a Σ_j y_j − y  (= a − y for one-hot y)", "softmax-cce"
     ),
 }
 
 
 # Eq. 1 in closed form for the other pairings whose general form ∇_a L ∘ σ'(z) divides by an
 # output rounded to 0 or 1 when the output saturates: written from the logits z^J, it stays finite
-# and keeps its digits. Unlike the seed's special cases, these are Eq. 1 itself, not a step a user
-# is asked to check, so a failing φ^J still points at ∇_a L and σ'.
+# and keeps its digits. Unlike the derivation's special cases, these are Eq. 1 itself, not a step a
+# user is asked to check, so a failing φ^J still points at ∇_a L and σ'.
 LOGIT_FORMS: dict[tuple[str, str], Callable[[Array, Array, Array], Array]] = {
     ("sigmoid", "categorical_crossentropy"): _sigmoid_cce,
     ("softmax", "binary_crossentropy"): _softmax_bce,
@@ -179,7 +184,7 @@ class Gradients:
 class Steps:
     """Replacements for the steps of backpropagation, each on a whole batch (samples as rows).
 
-    A step left as None is the built-in one. Each receives ``layer`` (the seed's j) so that a
+    A step left as None is the built-in one. Each receives ``layer`` (the derivation's j) so that a
     replacement can say where it went wrong. When ``loss_gradient`` or ``activation_derivative``
     is replaced, Eq. 1 takes its general form ∇_a L ∘ σ'(z): a special case such as a − y would
     otherwise hide the replaced derivative (:func:`special_case`).
@@ -197,7 +202,7 @@ BUILT_IN = Steps()
 
 
 def special_case(network: Network, steps: Steps = BUILT_IN) -> SpecialCase | None:
-    """The seed's closed form of Eq. 1 that computes φ^J with these steps, or None.
+    """The derivation's closed form of Eq. 1 that computes φ^J with these steps, or None.
 
     None when the pairing has none, or when φ^J, ∇_a L or σ' is replaced: then φ^J is the
     replacement's, or the general ∇_a L ∘ σ'(z) that lets a replaced derivative show.
@@ -212,8 +217,8 @@ def special_case(network: Network, steps: Steps = BUILT_IN) -> SpecialCase | Non
 
 
 def output_phi(network: Network, z: Array, a: Array, y: Array) -> Array:
-    """φ^J by the seed's special case for this pairing, else by its closed form from the logits,
-    else by the general Eq. 1."""
+    """φ^J by the derivation's special case for this pairing, else by its closed form from the
+    logits, else by the general Eq. 1."""
     activation = network.activation(network.depth)
     pairing = (activation.name, network.loss.name)
     special = special_case(network)

@@ -1,6 +1,7 @@
 """The multi-layer perceptron: z^j = a^{j-1} (W^j)ᵀ + b^j, a^j = σ(z^j), samples as rows.
 
-Layers are numbered 1…J as in the seed; W^j has shape (units_j, units_{j-1}), b^j (units_j,).
+Layers are numbered 1…J as in docs/derivation.md#notation; W^j has shape (units_j, units_{j-1}),
+b^j (units_j,).
 """
 
 from __future__ import annotations

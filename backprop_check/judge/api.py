@@ -36,7 +36,7 @@ def check(
     module or a dict of functions by name, checked in the conventions of the config's ``impl:``
     block (see :mod:`backprop_check.judge.hooks` for the per-step functions). Without it, the
     config's own ``impl:`` block names the file, if it has one. Keyword overrides are those of
-    the command line: eps, rtol, atol, seed, batch_size, method, dtype, kinks, sample,
+    the command line: eps, rtol, atol, ``seed``, batch_size, method, dtype, kinks, sample,
     directions. Ctrl-C raises :class:`CheckInterrupted`.
     """
     if not isinstance(config, Config):

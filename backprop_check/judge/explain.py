@@ -1,12 +1,13 @@
 """The equations a config's network is checked with, written out layer by layer.
 
-For each layer: how φ^j is computed (Eq. 1 at the output, with the seed's special case for the
+For each layer: how φ^j is computed (Eq. 1 at the output, with the derivation's special case for the
 pairing when there is one; Eq. 2 below), then Eq. 3 and Eq. 4, each with its shape.
 """
 
 from __future__ import annotations
 
 from ..core.backprop import SPECIAL_CASES
+from ..core.notation import derivation_link
 from ..core.notation import superscript as sup
 from ..report.data.explain import ExplainedLayer, Line
 from ..spec.config import Config
@@ -58,7 +59,9 @@ def _output_phi(config: Config, j: int) -> tuple[str, str]:
     if special is not None:
         formula = special.formula.replace("a ", f"a{sup(j)} ").replace("z ", f"z{sup(j)} ")
         formula = formula.replace("(y − a)", f"(y − a{sup(j)})")
-        source = f"seed {special.section}" + (f", {special.remark}" if special.remark else "")
+        source = ", ".join(
+            derivation_link(anchor) for anchor in (special.section, special.remark) if anchor
+        )
         return formula, f"{pairing}, Eq. 1, {source}"
     gradient = loss.gradient_formula.replace("∇_a L = ", "")
     if activation.derivative is None:
@@ -77,7 +80,7 @@ def _hidden_phi(config: Config, j: int) -> tuple[str, str]:
     activation = config.activation(config.layers[j - 1].activation)
     source = f"{activation.display_name}, Eq. 2"
     if activation.section is not None:
-        source += f", seed {activation.section}"
+        source += f", {derivation_link(activation.section)}"
     return (
         f"(W{sup(j + 1)})ᵀ φ{sup(j + 1)} ∘ σ'(z{sup(j)}) with σ'(z) = "
         f"{activation.derivative_formula}",

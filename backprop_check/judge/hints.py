@@ -21,7 +21,7 @@ Patterns are tried most specific first, in the order of ``PATTERNS``:
 8. scattered: how many fail and the largest relative error, so a failing row always gets a
    sentence; ``hint`` returns None only when nothing fails.
 
-Indices are 0-based, as in the report's worst index; layers are 1-based, as in the seed.
+Indices are 0-based, as the report's worst index; layers 1-based (docs/derivation.md#notation).
 """
 
 from __future__ import annotations
@@ -325,8 +325,8 @@ def _pre_activation_sign(row: _Row) -> str | None:
         (
             z == 0,
             "= 0",
-            "the derivative at the kink (ReLU'(0) should be 0 as the seed defines, e.g. > not "
-            ">=), or the finite differences straddle the kink",
+            "the derivative at the kink (ReLU'(0) should be 0, e.g. > not >=; see "
+            "docs/derivation.md#relu-kink), or the finite differences straddle the kink",
         ),
         (z < 0, "< 0", "σ' is wrong for negative inputs (e.g. a leaky slope where ReLU' is 0)"),
         (z > 0, "> 0", "σ' is wrong for positive inputs (e.g. a ReLU' slope other than 1)"),

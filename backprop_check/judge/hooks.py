@@ -1,7 +1,8 @@
 """Your own equations: a Python file whose functions replace steps of the built-in backward.
 
-The file may define any of these, each on ONE sample with 1-D numpy arrays, in the seed's notation;
-the tool calls them for every sample of the batch and averages ∇W and ∇b over it:
+The file may define any of these, each on ONE sample with 1-D numpy arrays, in the notation of
+docs/derivation.md#notation; the tool calls them for every sample of the batch and averages ∇W
+and ∇b over it:
 
 HOOK_TABLE
 
@@ -56,7 +57,7 @@ HOOKS: dict[str, Hook] = {
             ("name", "z"),
             "σ'(z) for the activation called name",
             "σ'(z{j})",
-            "§3",
+            "docs/derivation.md#activations",
         ),
         Hook(
             "loss_gradient", ("name", "a", "y"), "∇_a L for the loss called name", "∇_a L", "Eq. 1"
@@ -240,7 +241,7 @@ class UserCode:
                 sample=sample,
             )  # fmt: skip
         if array.shape != shape:
-            # Column or row vectors as the seed writes them are fine; other shapes are not.
+            # Column or row vectors as the derivation writes them are fine; other shapes are not.
             if len(shape) == 1 and array.size == shape[0] and array.ndim == 2 and 1 in array.shape:
                 array = array.reshape(shape)
             else:

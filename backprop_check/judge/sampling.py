@@ -12,8 +12,9 @@ __all__ = ["sample_elements"]
 def sample_elements(size: int, count: int | None, *, seed: int, target: Target) -> np.ndarray:
     """``count`` of ``size`` flat indices, one drawn from each of ``count`` equal strata.
 
-    The draw depends on the seed, the layer and the quantity only, so a run is reproducible and
-    the tensors of one run are sampled independently. ``None`` or ``count ≥ size`` is every index.
+    The draw depends on the random seed, the layer and the quantity only, so a run is reproducible
+    and the tensors of one run are sampled independently. ``None`` or ``count ≥ size`` is every
+    index.
     """
     if count is None or count >= size:
         return np.arange(size)

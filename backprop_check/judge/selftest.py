@@ -1,10 +1,11 @@
 """The checker, checked: a zoo of wrong backpropagations that the finite differences must catch.
 
-Each mutant is one mistake a reader of the derivation could make: the seed's own printed typos
-(NOTES.md) and the usual slips of hand-written code. Every mutant runs through the same machinery as
-a user's check, on a network where its mistake shows (square layers for a missing transpose, a
-sigmoid + BCE output for the BCE sign, …). The correct build must pass on every one of those
-networks; every catchable mutant must fail, and the report says on which row.
+Each mutant is one mistake a reader of the derivation could make: the printed typos of the
+derivation we started from (docs/derivation.md#errata) and the usual slips of hand-written code.
+Every mutant runs through the same machinery as a user's check, on a network where its mistake
+shows (square layers for a missing transpose, a sigmoid + BCE output for the BCE sign, …). The
+correct build must pass on every one of those networks; every catchable mutant must fail, and the
+report says on which row.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..core.backprop import Gradients, Steps, backward, grad_w
 from ..core.network import Network, Trace
-from ..core.notation import quantity_symbol
+from ..core.notation import derivation_link, quantity_symbol
 from ..report.data import CheckReport
 from ..report.data.selftest import MutantResult, SelftestReport
 from ..spec.config import Config, load_config
@@ -86,7 +87,10 @@ def _sigma_prime_at_x(network: Network, trace: Trace, y: Array) -> Gradients:
 
 
 def _a_j_for_a_j_minus_1(network: Network, trace: Trace, y: Array) -> Gradients:
-    """∇W^j = φ^j (a^j)ᵀ, from the seed's §2.4 typo z^j = w^j a^j + b^j."""
+    """∇W^j = φ^j (a^j)ᵀ, from the printed z^j = w^j a^j + b^j.
+
+    docs/derivation.md#errata-a-j-for-a-j-minus-1
+    """
     correct = backward(network, trace, y)
     dW = tuple(
         grad_w(correct.phis[j - 1], trace.a(j)) if trace.a(j).shape == trace.a(j - 1).shape else dw
@@ -134,26 +138,26 @@ def _relu_prime_half_at_zero(activation: Any, z: Array, *, layer: int) -> Array:
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "sigma-for-sigma-prime",
-        "seed §2.2 (printed)",
+        derivation_link("errata-sigma-for-sigma-prime"),
         "Eq. 2 with σ(z^j) where σ'(z^j) belongs",
         Steps(activation_derivative=_sigma_for_sigma_prime),
     ),
     Mutant(
         "a-j-for-a-j-minus-1",
-        "seed §2.4 (printed)",
+        derivation_link("errata-a-j-for-a-j-minus-1"),
         "Eq. 3 as φ^j (a^j)ᵀ, from z^j = w^j a^j + b^j as printed, instead of φ^j (a^{j-1})ᵀ",
         _a_j_for_a_j_minus_1,
     ),
     Mutant(
         "bce-sign",
-        "seed §3.2.1 (printed)",
+        derivation_link("errata-bce-sign"),
         "∇_ŷ L = −y/ŷ − (1−y)/(1−ŷ) as printed; the second sign is +",
         Steps(loss_gradient=_bce_sign),
         output="sigmoid_bce",
     ),
     Mutant(
         "sigma-prime-at-x",
-        "seed §3.2.1–3.2.2 (printed)",
+        derivation_link("errata-sigma-prime-at-x"),
         "σ'(x) = σ(x) ∘ (1 − σ(x)) read with x the network input, not the layer's own z",
         _sigma_prime_at_x,
     ),

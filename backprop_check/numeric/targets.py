@@ -19,7 +19,7 @@ class Target:
     quantity: Quantity
 
     def equation(self, depth: int) -> int:
-        """The seed's equation that produces this quantity's analytic value."""
+        """The derivation's equation that produces this quantity's analytic value."""
         if self.quantity == "phi":
             return 1 if self.layer == depth else 2
         return 3 if self.quantity == "W" else 4

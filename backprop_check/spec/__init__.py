@@ -3,7 +3,9 @@
 - :mod:`.config`: :func:`load_config`, the entry point: read, validate, locate errors once;
 - :mod:`.files`, :mod:`.yaml_text`, :mod:`.reading`: regular files only, the text checked, then
   YAML into plain data with positions, within size, node and depth bounds;
-- :mod:`.schema`: the key tables and the checks every value goes through;
+- :mod:`.keys`: every key a config may hold, once (kind, bounds, choices, default, help);
+- :mod:`.schema`: the loader's key lists and the checks every value goes through;
+- :mod:`.json_schema`: the config's JSON Schema, generated from the key tables;
 - :mod:`.sections`: the network's sections (layers, loss, check, formulas);
 - :mod:`.data_section`, :mod:`.data`: the ``data:`` section and the Dataset it reads, from
   :mod:`.archives` (.npz) or :mod:`.tables` and :mod:`.labels` (.csv);

@@ -18,7 +18,7 @@ def build_problem(config: Config) -> tuple[Network, Array, Array]:
     """The network and the batch (x, y) a config describes; the same seed gives the same numbers.
 
     A ``data:`` file supplies the batch (its first ``batch_size`` rows) and, when it has them,
-    the parameters; everything else is drawn from the seed.
+    the parameters; everything else is drawn from the random seed.
     """
     rng = np.random.default_rng(config.seed)
     dtype = np.dtype(config.dtype)

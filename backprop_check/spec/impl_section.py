@@ -28,6 +28,7 @@ from typing import Any
 
 from ..core.regularization import PENALTIES, Regularization
 from ..errors import BackpropCheckError, KeyPath
+from .keys import Key
 from .schema import check_keys, choice, describe, positive_float, require_mapping
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "REDUCTIONS",
     "REGULARIZATION_KEYS",
     "RESULTS",
+    "SCHEMA_KEYS",
     "WEIGHT_ORIENTATIONS",
     "ImplSpec",
     "validate_impl",
@@ -69,6 +71,19 @@ IMPL_DEFAULTS: dict[str, Any] = {
     "loss": None,
 }
 IMPL_KEYS = tuple(IMPL_DEFAULTS)
+# What each key is, for the JSON Schema and the key reference (their values: the tables above).
+_HELP = {
+    "file": "your code, relative to this config (--impl FILE overrides it)",
+    "backward": "the function of that file: backward(weights, biases, x, y)",
+    "layout": "samples as rows, x (batch, inputs), or as columns, x (inputs, batch)",
+    "per_sample": "whether backward is called once per sample (true) or once per batch",
+    "weights": "each W^j as out_in (units_j, units_{j-1}) or in_out, its transpose",
+    "biases": "each b^j as flat (n,), column (n, 1) or row (1, n)",
+    "labels": "one-hot rows, or index: an integer class per sample (categorical cross-entropy)",
+    "returns": "the order of backward's results; optionally phi and loss",
+    "reduce": "your gradients (and loss) are of the mean or the sum of the per-sample losses",
+    "loss": "optional: the function loss(weights, biases, x, y) -> float, same conventions",
+}
 _CHOICES: dict[str, tuple[tuple[str, ...], str]] = {
     "layout": (LAYOUTS, "layout"),
     "weights": (WEIGHT_ORIENTATIONS, "weight orientation"),
@@ -76,6 +91,29 @@ _CHOICES: dict[str, tuple[tuple[str, ...], str]] = {
     "labels": (LABEL_FORMS, "label form"),
     "reduce": (REDUCTIONS, "reduction"),
 }
+
+
+def _schema_key(name: str, default: Any) -> Key:
+    if name in _CHOICES:
+        return Key(name, "choice", _HELP[name], default=default, choices=_CHOICES[name][0])
+    if name == "returns":
+        return Key(name, "subset", _HELP[name], default=default, choices=RESULTS)
+    if name == "per_sample":
+        return Key(name, "flag", _HELP[name], default=default)
+    if name == "loss":
+        return Key(name, "optional_name", _HELP[name])
+    return Key(name, "text", _HELP[name], default=default)
+
+
+# The top-level sections this module validates, as the JSON Schema lists them.
+SCHEMA_KEYS = (
+    Key("impl", "section", "your own backward and the conventions it keeps",
+        keys=tuple(_schema_key(name, default) for name, default in IMPL_DEFAULTS.items())),
+    Key("regularization", "section", "an L2 penalty on the weights, added once to the loss",
+        keys=tuple(Key(p.name, "number", f"λ: adds {p.formula.removeprefix('R = ')} to the loss")
+                   for p in PENALTIES.values()),
+        exclusive=REGULARIZATION_KEYS),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class Document:
             return error
         positions = self.keys if error.at_key else self.values
         line, column = positions.get(error.key_path, (None, None))
-        return ConfigError(
+        located = ConfigError(
             error.parts,
             source=self.source,
             key_path=error.key_path,
@@ -85,6 +85,8 @@ class Document:
             column=column,
             at_key=error.at_key,
         )
+        located.wrong_gradient = error.wrong_gradient
+        return located
 
     @property
     def locations(self) -> dict[str, Position]:

@@ -1,4 +1,5 @@
-"""What a config may hold: the key tables, and the checks every value goes through.
+"""What a config may hold: the loader's key lists (read from :mod:`.keys`), and the checks every
+value goes through.
 
 Each check raises a :class:`~backprop_check.errors.BackpropCheckError` carrying the key path
 to blame; the config reader adds the file, line and column (see :mod:`.config`).
@@ -12,15 +13,31 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import BackpropCheckError, KeyPath, quote_input
-from ..numeric.finite_differences import DTYPES as _DTYPE_TABLE
-from ..numeric.finite_differences import KINK_POLICIES as _KINK_POLICY_TABLE
 from ..numeric.finite_differences import METHODS
+from .keys import (
+    CHECK,
+    DATA,
+    DEFAULT_BATCH_SIZE,
+    DTYPES,
+    FORMULA,
+    INIT_SCHEMES,
+    KINK_POLICIES,
+    LAYER,
+    LOSS_FORMULA,
+    MAX_SEED,
+    MAX_SIZE,
+    REDUCTIONS,
+    TOP_LEVEL,
+    key_names,
+    required_names,
+)
 
 __all__ = [
     "CHECK_KEYS",
     "DATA_KEYS",
     "DEFAULT_BATCH_SIZE",
     "DTYPES",
+    "EXCLUSIVE_CHECK_KEYS",
     "FORMULA_KEYS",
     "INIT_SCHEMES",
     "KINK_POLICIES",
@@ -28,7 +45,10 @@ __all__ = [
     "LOSS_FORMULA_KEYS",
     "MAX_SEED",
     "MAX_SIZE",
+    "REDUCTIONS",
+    "REQUIRED_FORMULA_KEYS",
     "REQUIRED_KEYS",
+    "SECTION_KEYS",
     "TOP_LEVEL_KEYS",
     "check_keys",
     "choice",
@@ -40,36 +60,19 @@ __all__ = [
     "validate_method",
 ]
 
-INIT_SCHEMES = ("auto", "he", "xavier", "normal")
-# The numeric tables are the truth; spec validates against their names.
-DTYPES = tuple(_DTYPE_TABLE)
-KINK_POLICIES = tuple(_KINK_POLICY_TABLE)
-DEFAULT_BATCH_SIZE = 8
-# Sizes beyond these are typos, not networks: refused before anything is estimated or allocated.
-MAX_SIZE = 10_000_000
-MAX_SEED = 2**63 - 1
-
-TOP_LEVEL_KEYS = (
-    "input_size",
-    "layers",
-    "loss",
-    "batch_size",
-    "seed",
-    "init",
-    "dtype",
-    "data",
-    "activations",
-    "losses",
-    "check",
-    "impl",
-    "regularization",
-)
-REQUIRED_KEYS = ("input_size", "layers", "loss")
-FORMULA_KEYS = ("f", "df")
-LOSS_FORMULA_KEYS = ("f", "df", "reduce")
-DATA_KEYS = ("path", "rows", "target", "classes", "standardize", "shuffle")
-LAYER_KEYS = ("units", "activation")
-CHECK_KEYS = ("method", "eps", "rtol", "atol", "sample", "directions", "kinks")
+# The loader's key lists, read from the key tables in .keys (which the JSON Schema reads too).
+# The top-level sections .impl_section validates (impl:, regularization:), whose keys the JSON
+# Schema reads from that module's own tables.
+SECTION_KEYS = ("impl", "regularization")
+TOP_LEVEL_KEYS = key_names(TOP_LEVEL) + SECTION_KEYS
+REQUIRED_KEYS = required_names(TOP_LEVEL)
+FORMULA_KEYS = key_names(FORMULA)
+REQUIRED_FORMULA_KEYS = required_names(FORMULA)
+LOSS_FORMULA_KEYS = key_names(LOSS_FORMULA)
+DATA_KEYS = key_names(DATA)
+LAYER_KEYS = key_names(LAYER)
+CHECK_KEYS = key_names(CHECK)
+EXCLUSIVE_CHECK_KEYS = next(key.exclusive for key in TOP_LEVEL if key.name == "check")
 
 
 def describe(value: Any) -> str:

@@ -16,10 +16,13 @@ from ..errors import BackpropCheckError, KeyPath
 from .model import LayerSpec
 from .schema import (
     CHECK_KEYS,
+    EXCLUSIVE_CHECK_KEYS,
     FORMULA_KEYS,
     KINK_POLICIES,
     LAYER_KEYS,
     LOSS_FORMULA_KEYS,
+    REDUCTIONS,
+    REQUIRED_FORMULA_KEYS,
     check_keys,
     choice,
     describe,
@@ -68,8 +71,8 @@ def validate_layers(value: Any, custom: Mapping[str, Activation]) -> tuple[Layer
             )
         if index < len(value) - 1 and not known[activation].hidden_ok:
             raise BackpropCheckError(
-                f"'{activation}' is only allowed in the output (last) layer, as in the seed §3.3; "
-                f"layer {index + 1} of {len(value)} is hidden.",
+                f"'{activation}' is only allowed in the output (last) layer (see "
+                f"docs/derivation.md#softmax); layer {index + 1} of {len(value)} is hidden.",
                 key_path=(*path, "activation"),
             )
         layers.append(LayerSpec(units=units, activation=activation))
@@ -121,10 +124,11 @@ def validate_check(value: Any) -> dict[str, Any]:
     """``check:`` as the keyword arguments of :class:`~backprop_check.spec.model.CheckOptions`."""
     check = require_mapping(value, ("check",), "a mapping with keys such as eps, rtol, atol")
     check_keys(check, CHECK_KEYS, ("check",))
-    if "sample" in check and "directions" in check:
+    given = [name for name in EXCLUSIVE_CHECK_KEYS if name in check]
+    if len(given) > 1:
         raise BackpropCheckError(
-            "choose either sample or directions, not both.",
-            key_path=("check", "directions"),
+            f"choose either {' or '.join(EXCLUSIVE_CHECK_KEYS)}, not both.",
+            key_path=("check", given[-1]),
             at_key=True,
         )
     options: dict[str, Any] = {}
@@ -166,7 +170,7 @@ def validate_losses(value: Any) -> dict[str, Loss]:
 
         entry, f, df = _formula_pair("losses", name, spec, ("yhat", "y"))
         path: KeyPath = ("losses", name, "reduce")
-        reduce = choice(entry.get("reduce", "sum"), ("sum", "mean"), path, "reduce")
+        reduce = choice(entry.get("reduce", REDUCTIONS[0]), REDUCTIONS, path, "reduce")
         losses[name] = formula_loss(name, f, df, reduce)
     return losses
 
@@ -198,14 +202,21 @@ def _formula_pair(
     keys = FORMULA_KEYS if section == "activations" else LOSS_FORMULA_KEYS
     entry = require_mapping(spec, path, f"a mapping with f and df, formulas in {what}")
     check_keys(entry, keys, path)
-    for key in FORMULA_KEYS:
+    for key in REQUIRED_FORMULA_KEYS:
         if key not in entry:
             raise BackpropCheckError(
                 f"{_SINGULAR[section]} '{name}' is missing '{key}' (a formula in {what}).",
                 key_path=path,
             )
-    formulas = [_formula(entry[key], (*path, key), variables) for key in FORMULA_KEYS]
-    return entry, formulas[0], formulas[1]
+    f = _formula(entry["f"], (*path, "f"), variables)
+    df = _formula(entry["df"], (*path, "df"), variables) if "df" in entry else None
+    from .formulas.derivatives import checked_derivative
+
+    # Derived when left out, checked when given, before any finite difference runs.
+    df = checked_derivative(
+        f, df, variable=variables[0], what=f"{_SINGULAR[section]} '{name}'", path=path
+    )
+    return entry, f, df
 
 
 def _formula(text: Any, path: KeyPath, variables: tuple[str, ...]) -> Any:

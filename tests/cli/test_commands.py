@@ -28,11 +28,12 @@ def test_explain_prints_the_equations(runner: CliRunner) -> None:
     assert lines[0] == f"bpcheck explain · {SOFTMAX_CCE} · loss categorical_crossentropy"
     assert any(
         line.startswith("φ³  = a³ Σ_j y_j − y  (= a³ − y for one-hot y)")
-        and "(softmax + categorical cross-entropy, Eq. 1, seed §3.3.1)" in line
+        and "(softmax + categorical cross-entropy, Eq. 1, docs/derivation.md#softmax-cce)" in line
         for line in lines
     )
     assert any(
-        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "seed §3.2.2" in line for line in lines
+        line.startswith("φ²  = (W³)ᵀ φ³ ∘ σ'(z²)") and "docs/derivation.md#sigmoid-hidden" in line
+        for line in lines
     )
     document = json.loads(
         runner.invoke(main, ["explain", str(SOFTMAX_CCE), "--format", "json"]).stdout
@@ -78,7 +79,7 @@ def test_init_writes_a_starter_that_passes(tmp_path: Path) -> None:
     result = runner.invoke(main, ["init", str(target)])
     assert result.exit_code == 0
     assert result.stdout == f"wrote {target}; check it with: bpcheck run {target}\n"
-    assert target.read_text().startswith("# A bpcheck config")
+    assert target.read_text().splitlines()[1].startswith("# A bpcheck config")
     assert runner.invoke(main, ["run", str(target)]).exit_code == 0
     target.write_text("mine")
     again = runner.invoke(main, ["init", str(target)])
@@ -89,13 +90,38 @@ def test_init_writes_a_starter_that_passes(tmp_path: Path) -> None:
     )
     assert target.read_text() == "mine"
     assert runner.invoke(main, ["init", str(target), "--force"]).exit_code == 0
-    assert target.read_text().startswith("# A bpcheck config")
+    assert target.read_text().splitlines()[1].startswith("# A bpcheck config")
 
 
 def test_init_default_name(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(main, ["init"]).exit_code == 0
     assert (tmp_path / "bpcheck.yaml").exists()
+
+
+def test_schema_prints_the_configs_json_schema(runner: CliRunner) -> None:
+    import json
+
+    from backprop_check.spec.json_schema import config_schema
+
+    result = runner.invoke(main, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == config_schema()
+
+
+def test_init_names_the_schema_and_writes_it_once(runner: CliRunner, tmp_path: Path) -> None:
+    from backprop_check.spec.json_schema import SCHEMA_FILE, schema_text
+
+    target = tmp_path / "net.yaml"
+    assert runner.invoke(main, ["init", str(target)]).exit_code == 0
+    assert target.read_text().splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_FILE}"
+    schema = tmp_path / SCHEMA_FILE
+    assert schema.read_text() == schema_text()
+    schema.write_text("{}")  # the user's own: kept, and said
+    again = runner.invoke(main, ["init", str(tmp_path / "other.yaml")])
+    assert again.exit_code == 0
+    assert schema.read_text() == "{}"
+    assert "left as it is" in again.stderr
 
 
 def test_plot_without_matplotlib_is_refused_before_the_sweep_runs(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -117,9 +118,16 @@ def test_github_step_summary_gets_the_markdown(tmp_path: Path, monkeypatch) -> N
     assert text.startswith("earlier step\n## bpcheck: 1 of 1 config passed")
 
 
-def test_a_folder_with_one_broken_formula_exits_1_and_junit_names_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("symbolic", [True, False], ids=["derived", "finite-differences"])
+def test_a_folder_with_one_broken_formula_exits_1_and_junit_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, symbolic: bool
+) -> None:
     from junitparser import JUnitXml
 
+    from backprop_check.spec.formulas import derivatives
+
+    if not symbolic:  # without sympy, the finite differences catch it at φ¹
+        monkeypatch.setattr(derivatives, "symbolic_engine", lambda: None)
     broken = small_config(
         activations={"swish": {"f": "x * sigmoid(x)", "df": "sigmoid(x)"}},
         layers=[{"units": 5, "activation": "swish"}, {"units": 3, "activation": "softmax"}],
@@ -132,8 +140,13 @@ def test_a_folder_with_one_broken_formula_exits_1_and_junit_names_it(tmp_path: P
     assert result.exit_code == 1
     suites = {suite.name: suite for suite in JUnitXml.fromfile(str(report))}
     assert suites[str(folder / "good.yaml")].failures == 0
-    failed = [case.name for case in suites[str(folder / "broken.yaml")] if case.result]
-    assert "layer 1 · φ¹ (Eq. 2)" in failed
+    cases = [case for case in suites[str(folder / "broken.yaml")] if case.result]
+    if symbolic:
+        assert suites[str(folder / "broken.yaml")].failures == 1
+        assert "activations.swish.df" in cases[0].result[0].message
+        assert "is not the derivative of f = 'x * sigmoid(x)'" in cases[0].result[0].message
+    else:
+        assert "layer 1 · φ¹ (Eq. 2)" in [case.name for case in cases]
 
 
 def test_ctrl_c_prints_what_was_checked_and_exits_130(monkeypatch) -> None:

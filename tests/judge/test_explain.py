@@ -84,9 +84,8 @@ def test_every_pairing_gets_its_own_eq1(output: str, loss: str, rng) -> None:
     values["a"] = activation.value(values["z"])
     special = SPECIAL_CASES.get((output, loss))
     if special is not None:
-        assert phi.source.endswith(
-            f"seed {special.section}" + (f", {special.remark}" * bool(special.remark))
-        )
+        anchors = [special.section] + [special.remark] * bool(special.remark)
+        assert phi.source.endswith(", ".join(f"docs/derivation.md#{a}" for a in anchors))
         shown = phi.formula.replace("a²", "a").replace("z²", "z")
         expected = special.phi(values["z"], values["a"], values["y"])
         np.testing.assert_allclose(_evaluate(shown, **values), expected)
@@ -109,7 +108,7 @@ def test_hidden_layers_use_eq2_with_their_derivative(hidden: str, rng) -> None:
     derivative = _evaluate(phi.formula.split("σ'(z) = ")[1], **values)
     np.testing.assert_allclose(derivative, ACTIVATIONS[hidden].derivative(values["z"]))
     activation = ACTIVATIONS[hidden]
-    section = f", seed {activation.section}" if activation.section else ""
+    section = f", docs/derivation.md#{activation.section}" if activation.section else ""
     assert phi.source == f"{activation.display_name}, Eq. 2{section}"
 
 

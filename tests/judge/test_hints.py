@@ -303,7 +303,8 @@ def test_wrong_only_at_the_kink(rng: np.random.Generator) -> None:
     analytic = np.where(z == 0, 0.5, numeric)
     assert _hint(analytic, numeric, quantity="phi", layer=1, pre_activation=z) == (
         "φ¹ is wrong only where z¹ = 0 (2 elements): the derivative at the kink (ReLU'(0) should "
-        "be 0 as the seed defines, e.g. > not >=), or the finite differences straddle the kink."
+        "be 0, e.g. > not >=; see docs/derivation.md#relu-kink), or the finite differences "
+        "straddle the kink."
     )
 
 

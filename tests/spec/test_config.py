@@ -104,7 +104,7 @@ ERRORS = [
     (
         FULL.replace("activation: relu", "activation: softmax"),
         "line 3, column 29, key 'layers[0].activation': 'softmax' is only allowed in the output "
-        "(last) layer, as in the seed §3.3; layer 1 of 3 is hidden.",
+        "(last) layer (see docs/derivation.md#softmax); layer 1 of 3 is hidden.",
     ),
     (
         FULL.replace("categorical_crossentropy", "hinge"),

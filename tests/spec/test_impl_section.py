@@ -120,3 +120,24 @@ def test_mistakes_are_located_errors_naming_the_key(
     assert fragment in str(error)
     assert error.line is not None
     assert str(error).startswith(str(tmp_path / "net.yaml"))
+
+
+def test_the_json_schema_takes_every_impl_key_and_refuses_what_the_loader_refuses() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from backprop_check.spec.json_schema import config_schema
+
+    validator = jsonschema.Draft202012Validator(config_schema())
+    block = {
+        "file": "n.py", "backward": "backprop", "layout": "columns", "per_sample": False,
+        "weights": "in_out", "biases": "column", "labels": "index", "returns": ["db", "dW"],
+        "reduce": "sum", "loss": None,
+    }  # fmt: skip
+    good = {**BASE, "impl": block, "regularization": {"half_l2": 0.1}}
+    assert list(validator.iter_errors(good)) == []
+    for bad in (
+        {**good, "impl": {**block, "layout": "column"}},
+        {**good, "impl": {**block, "reduction": "sum"}},
+        {**good, "regularization": {"l2": 0.1, "half_l2": 0.1}},
+        {**good, "regularization": {}},
+    ):
+        assert list(validator.iter_errors(bad)), bad

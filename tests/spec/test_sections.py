@@ -51,7 +51,9 @@ def test_bad_layers_are_refused_at_their_path(layers: list, path: tuple, phrase:
 
 
 def test_a_config_activation_is_a_known_name() -> None:
-    swish = validate_activations({"swish": {"f": "x * sigmoid(x)", "df": "sigmoid(x)"}})
+    swish = validate_activations(
+        {"swish": {"f": "x * sigmoid(x)", "df": "x * sigmoid(x) * sigmoid(-x) + sigmoid(x)"}}
+    )
     assert validate_layers([{"units": 2, "activation": "swish"}], swish)[0].activation == "swish"
 
 
@@ -74,7 +76,7 @@ def test_check_options() -> None:
     [
         ({"mse": {"f": "y", "df": "1"}}, ("losses", "mse"), "already a built-in loss"),
         ({"l 1": {"f": "y", "df": "1"}}, ("losses", "l 1"), "not a usable name"),
-        ({"l1": {"f": "abs(yhat - y)"}}, ("losses", "l1"), "is missing 'df'"),
+        ({"l1": {"df": "sign(yhat - y)"}}, ("losses", "l1"), "is missing 'f'"),
         ({"l1": {"f": "abs(yhat - q)", "df": "1"}}, ("losses", "l1", "f"), "unknown name 'q'"),
         (
             {"l1": {"f": "yhat", "df": "1", "reduce": "max"}},

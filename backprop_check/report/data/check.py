@@ -347,6 +347,8 @@ class RunResult:
     config: str
     report: CheckReport | None = None
     error: str | None = None
+    # The error is a wrong gradient found before any check ran (a formula's df): failed.
+    wrong_gradient: bool = False
     # Wall-clock seconds the config took, loading included (for JUnit); None where not measured.
     seconds: float | None = field(default=None, compare=False)
 
@@ -354,7 +356,7 @@ class RunResult:
     def status(self) -> str:
         """'passed', 'failed' or 'invalid' (the config or its data could not be used)."""
         if self.report is None:
-            return "invalid"
+            return "failed" if self.wrong_gradient else "invalid"
         return "passed" if self.report.passed else "failed"
 
     def to_dict(self) -> dict[str, Any]:

@@ -124,13 +124,15 @@ def _suite(result: RunResult, classname: str) -> ET.Element:
 
 def _invalid_suite(result: RunResult, classname: str) -> ET.Element:
     error_text = result.error or "the config could not be checked"
+    # A wrong derivative found before the check is a failure (exit 1), anything else an error.
+    failed = result.wrong_gradient
     suite = ET.Element(
         "testsuite",
         _attributes(
             name=result.config,
             tests=1,
-            failures=0,
-            errors=1,
+            failures=int(failed),
+            errors=int(not failed),
             skipped=0,
             time=_seconds(result.seconds),
         ),
@@ -140,7 +142,8 @@ def _invalid_suite(result: RunResult, classname: str) -> ET.Element:
         "testcase",
         _attributes(name="config", classname=classname, time=_seconds(result.seconds)),
     )
-    error = ET.SubElement(case, "error", _attributes(message=error_text, type="ConfigError"))
+    kind = ("failure", "WrongDerivative") if failed else ("error", "ConfigError")
+    error = ET.SubElement(case, kind[0], _attributes(message=error_text, type=kind[1]))
     error.text = _xml_text(error_text)
     return suite
 

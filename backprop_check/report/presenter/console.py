@@ -98,6 +98,10 @@ class Presenter:
         """One paragraph on stderr, never wrapped mid-sentence by the console."""
         self._note("Error: ", "bold red", message)
 
+    def wrong_gradient(self, message: str) -> None:
+        """A wrong gradient found before any check ran (a formula's df): a failure, not an error."""
+        self._note("FAILED: ", "bold red", message)
+
     def warning(self, message: str) -> None:
         self._note("Note: ", "bold yellow", message)
 

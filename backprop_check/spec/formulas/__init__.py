@@ -4,7 +4,9 @@
 - :mod:`.text`: parsing a formula's text within bounds, and quoting it in messages;
 - :mod:`.compiler`: the checked tree turned into closures, :func:`compile_expression`;
 - :mod:`.builders`: an :class:`~backprop_check.core.activations.Activation` or
-  :class:`~backprop_check.core.losses.Loss` from compiled formulas.
+  :class:`~backprop_check.core.losses.Loss` from compiled formulas;
+- :mod:`.derivatives`: a formula's df derived when left out, checked when given (lazily, with
+  :mod:`.symbolic`, which needs sympy: the ``symbolic`` extra).
 """
 
 from __future__ import annotations

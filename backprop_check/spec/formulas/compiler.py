@@ -48,6 +48,8 @@ class Expression:
     functions: frozenset[str]
     complex_safe: bool
     _evaluate: _Term = field(repr=False, compare=False)
+    # The checked parse tree, for the symbolic derivative (.symbolic); never evaluated itself.
+    tree: ast.expr | None = field(default=None, repr=False, compare=False)
 
     def __call__(self, **values: Array) -> Array:
         """Evaluate elementwise; the result has the variables' broadcast shape and dtype.
@@ -110,13 +112,15 @@ def compile_expression(text: str, *, variables: Sequence[str]) -> Expression:
                 fragment=repr(char),
             )
     compiler = _Compiler(text, names)
-    term = compiler.build(compiler.tree().body)
+    tree = compiler.tree().body
+    term = compiler.build(tree)  # before functions and complex_safe are read: it sets them
     return Expression(
         text=text,
         variables=names,
         functions=frozenset(compiler.functions),
         complex_safe=compiler.complex_safe,
         _evaluate=term,
+        tree=tree,
     )
 
 

@@ -48,6 +48,16 @@ def test_correct_formulas_pass_with_every_applicable_method() -> None:
         assert check(_config(), method=method).passed
 
 
+@pytest.fixture
+def without_sympy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The finite differences alone, as without the symbolic extra (which would refuse a wrong
+    df before any check: tests/spec/formulas/test_symbolic.py)."""
+    from backprop_check.spec.formulas import derivatives
+
+    monkeypatch.setattr(derivatives, "symbolic_engine", lambda: None)
+
+
+@pytest.mark.usefixtures("without_sympy")
 def test_a_wrong_df_is_caught_at_the_phi_row_of_the_layer_that_uses_it() -> None:
     wrong = {"f": SWISH["f"], "df": "sigmoid(x)"}  # forgot the x·σ'(x) term
     report = check(_config(activations={"swish": wrong}))
@@ -64,6 +74,7 @@ def test_a_wrong_df_is_caught_at_the_phi_row_of_the_layer_that_uses_it() -> None
     assert "swish" in report.diagnosis
 
 
+@pytest.mark.usefixtures("without_sympy")
 def test_a_wrong_loss_df_is_caught_at_eq1() -> None:
     wrong = {**HUBER, "df": "where(abs(yhat - y) < 1, y - yhat, sign(yhat - y))"}
     report = check(_config(losses={"huber": wrong}))
@@ -129,8 +140,8 @@ def test_attack_style_expressions_are_clean_config_errors(tmp_path: Path, expres
             "'relu' is already a built-in activation; choose another name.",
         ),
         (
-            {"activations": {"swish": {"f": "x"}}},
-            "activation 'swish' is missing 'df' (a formula in x).",
+            {"activations": {"swish": {"df": "1"}}},
+            "activation 'swish' is missing 'f' (a formula in x).",
         ),
         ({"activations": {"swish": {**SWISH, "d2f": "0"}}}, "unknown key 'd2f'."),
         ({"activations": {"swish": {"f": "y * x", "df": "1"}}}, "unknown name 'y'"),
