@@ -24,9 +24,9 @@ _EXPORTS = {
     "CheckReport": "report.data",
     "LayerReport": "report.data",
     "QuantityCheck": "report.data",
-    "check": "judge.checker",
+    "check": "judge.api",
     "CheckInterrupted": "judge.checker",
-    "assert_gradients_match": "judge.checker",
+    "assert_gradients_match": "judge.api",
     "Checker": "judge.checker",
     "RunResult": "report.data",
     "save_arrays": "report.saving",
@@ -60,7 +60,8 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .errors import BackpropCheckError, ConfigError
-    from .judge.checker import Checker, CheckInterrupted, assert_gradients_match, check
+    from .judge.api import assert_gradients_match, check
+    from .judge.checker import Checker, CheckInterrupted
     from .report.data import CheckReport, LayerReport, QuantityCheck, RunResult
     from .report.saving import save_arrays
     from .spec.config import load_config

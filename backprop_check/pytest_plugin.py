@@ -127,7 +127,7 @@ class BpcheckItem(pytest.Item):
         self.add_marker("bpcheck")
 
     def runtest(self) -> None:
-        from .judge.checker import check
+        from .judge.api import check
         from .report.formats.text import plain_text
 
         report = check(self.config_path, impl=self.impl)

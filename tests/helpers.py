@@ -306,3 +306,66 @@ def table_rows(text: str) -> list[list[str]]:
         if line[:1] in ("φ", "∇") and len(cells) > 2 and cells[1].isdigit():
             rows.append(cells)
     return rows
+
+
+# A rows/mean backward (and loss) for a 3 → 4 tanh → 3 softmax network; TRANSPOSE switches the
+# orientation its weights and ∇W keep (DW_T: its ∇W alone), SIGN plants the loss-gradient sign
+# bug, HALF halves the loss.
+CODE = """\
+import numpy as np
+
+TRANSPOSE, SIGN, HALF, DW_T = {transpose}, {sign}, {half}, {dw_t}
+
+
+def _forward(weights, biases, x):
+    weights = [w.T for w in weights] if TRANSPOSE else weights
+    z1 = x @ weights[0].T + biases[0]
+    a1 = np.tanh(z1)
+    z2 = a1 @ weights[1].T + biases[1]
+    e = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    return weights, z1, a1, e / e.sum(axis=1, keepdims=True)
+
+
+def backward(weights, biases, x, y):
+    weights, z1, a1, a2 = _forward(weights, biases, x)
+    phi2 = SIGN * (a2 - y) / len(x)
+    phi1 = (phi2 @ weights[1]) * (1 - np.tanh(z1) ** 2)
+    dW = [phi1.T @ x, phi2.T @ a1]
+    dW = [g.T for g in dW] if TRANSPOSE != DW_T else dW
+    return dW, [phi1.sum(0), phi2.sum(0)]
+
+
+def loss(weights, biases, x, y):
+    a2 = _forward(weights, biases, x)[3]
+    return HALF * -np.mean(np.sum(y * np.log(a2), axis=1))
+"""
+NETWORK: dict[str, Any] = {
+    "input_size": 3,
+    "layers": [{"units": 4, "activation": "tanh"}, {"units": 3, "activation": "softmax"}],
+    "loss": "categorical_crossentropy",
+    "batch_size": 5,
+    "seed": 3,
+}
+
+
+def impl_project(
+    folder: Path,
+    impl: dict[str, Any] | None = None,
+    *,
+    transpose: bool = False,
+    sign: int = 1,
+    half: bool = False,
+    dw_t: bool = False,
+    name: str = "network.py",
+    **top: Any,
+) -> Path:
+    """A folder with the code above as ``name`` and net.yaml: NETWORK with ``impl`` and ``top``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    code = CODE.format(transpose=transpose, sign=sign, half=0.5 if half else 1.0, dw_t=dw_t)
+    (folder / name).write_text(code, encoding="utf-8")
+    document = {**NETWORK, **top}
+    if impl is not None:
+        document["impl"] = impl
+    path = folder / "net.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path

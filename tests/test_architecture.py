@@ -259,7 +259,7 @@ def test_the_walk_sees_every_module_and_every_kind_of_import(graph: ImportGraph)
     assert len(graph.modules) == len(list((ROOT / PACKAGE).rglob("*.py")))
     # A relative import at the top, a relative import inside a function, a package's re-export.
     assert "backprop_check.report.data" in graph.internal["backprop_check.judge.compare"]
-    assert "backprop_check.report.formats.text" in graph.internal["backprop_check.judge.checker"]
+    assert "backprop_check.report.formats.text" in graph.internal["backprop_check.judge.api"]
     assert "backprop_check.report.data.check" in graph.internal["backprop_check.report.data"]
     assert "numpy" in graph.external["backprop_check.core.backprop"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .helpers import CONFIGS, ROOT, small_config
+from .helpers import CONFIGS, ROOT, impl_project, small_config
 
 pytest_plugins = ["pytester"]
 
@@ -86,3 +86,11 @@ def test_an_invalid_config_fails_with_its_message(pytester, tmp_path: Path) -> N
     result = _run(pytester, "--bpcheck", str(config))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*missing required key 'layers'*"])
+
+
+def test_each_config_keeps_its_own_impl_block(pytester, tmp_path: Path) -> None:
+    right = impl_project(tmp_path / "right", {"file": "network.py"})
+    wrong = impl_project(tmp_path / "wrong", {"file": "network.py"}, sign=-1)
+    result = _run(pytester, "--bpcheck", str(right), "--bpcheck", str(wrong), "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*∇W² and ∇b² both fail*Eq. 1*"])

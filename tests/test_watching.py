@@ -11,7 +11,7 @@ from backprop_check import watching
 from backprop_check.cli import main
 from backprop_check.watching import watch_files
 
-from .helpers import small_config
+from .helpers import impl_project, small_config
 
 
 class _Saves:
@@ -89,3 +89,23 @@ def test_cli_watch_says_it_is_waiting_for_a_missing_file(tmp_path: Path, monkeyp
     )
     assert result.stdout.count("PASSED: 9 of 9 checks.") == 1
     assert len(sleeps) == 3
+
+
+def test_cli_watch_follows_the_file_an_impl_block_names(tmp_path: Path, monkeypatch) -> None:
+    config = impl_project(tmp_path, {"file": "network.py"})
+    code = tmp_path / "network.py"
+    broken = code.read_text().replace("DW_T = False, 1,", "DW_T = False, -1,")
+    assert broken != code.read_text()
+    real = watching.watch_files
+    watched = []
+
+    def two_runs(paths, on_change, *, interval):
+        watched.extend(paths)
+        return real(paths, on_change, interval=interval, runs=2, sleep=_Saves(code, [broken]))
+
+    monkeypatch.setattr(watching, "watch_files", two_runs)
+    result = CliRunner().invoke(main, ["watch", str(config)])
+    assert result.exit_code == 0, result.output
+    assert watched == [config, code]
+    assert result.stdout.count("PASSED: 4 of 4 checked rows; 2 not checked.") == 1
+    assert result.stdout.count("FAILED: 4 of 4 checked rows failed; 2 not checked.") == 1

@@ -28,12 +28,13 @@ def build_checker(
     from ..numeric.engine import DEFAULT_MAX_MEMORY
     from ..spec.config import load_config
 
-    user_code = None
-    if impl is not None:  # the hooks loader only for --impl
-        from ..judge.hooks import load_user_code
-
-        user_code = load_user_code(impl)
     loaded = load_config(config)
+    user_code = None
+    if impl is not None or loaded.impl is not None:  # the loader only where there is user code
+        from ..judge.user_code import user_code_for
+
+        # --impl overrides the config's impl.file; the conventions stay its impl: block's.
+        user_code = user_code_for(loaded, impl)
     try:
         configured = loaded.with_overrides(**overrides)  # type: ignore[arg-type]
     except BackpropCheckError as error:
@@ -56,7 +57,7 @@ def inputs_of(checker: Checker) -> list[Path]:
     inputs = [Path(checker.config.source)]
     if checker.config.data is not None:
         inputs.append(checker.config.data.path)
-    if checker.user_code is not None:
+    if checker.user_code is not None and checker.user_code.path is not None:
         inputs.append(checker.user_code.path)
     return inputs
 

@@ -154,7 +154,8 @@ def watch(
     jobs: int | None,
     **overrides: object,
 ) -> Status:
-    """Re-check CONFIG (and your --impl file) every time you save either: edit, save, look.
+    """Re-check CONFIG (and your --impl file, or the one its impl: names) every time you save
+    either: edit, save, look.
 
     Errors in the config or in your code are shown and watching goes on. Ctrl-C stops.
     """
@@ -162,7 +163,7 @@ def watch(
     from ..report.presenter import Presenter
 
     presenter = Presenter()
-    paths = [config] + ([impl] if impl is not None else [])
+    paths = [config] + ([impl] if impl is not None else _impl_file(config))
     checks = 0
 
     def run_once() -> None:
@@ -192,10 +193,29 @@ def watch(
     return Status.PASSED
 
 
+def _impl_file(config: Path) -> list[Path]:
+    """The file a config's ``impl:`` block names, watched beside it; none when the config does
+    not read yet (its own error is shown at the first check)."""
+    from ..spec.config import load_config
+
+    try:
+        spec = load_config(config).impl
+    except BackpropCheckError:
+        return []
+    return [spec.file] if spec is not None else []
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False), default="bpcheck.yaml")
-@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def init(path: Path, force: bool) -> Status:
+@click.option("--force", is_flag=True, help="Overwrite PATH (and my_backprop.py) if they exist.")
+@click.option(
+    "--impl",
+    "with_impl",
+    is_flag=True,
+    help="Also write my_backprop.py beside PATH: a backward(weights, biases, x, y) of your own, "
+    "and the impl: block that checks it.",
+)
+def init(path: Path, force: bool, with_impl: bool) -> Status:
     """Write a commented starter config to PATH (default bpcheck.yaml); `bpcheck run` passes it.
 
     Also writes the config's JSON Schema next to it (bpcheck.schema.json, unless that file
@@ -208,12 +228,21 @@ def init(path: Path, force: bool) -> Status:
     from ..report.saving import write_text
     from ..spec.json_schema import SCHEMA_COMMENT, SCHEMA_FILE, schema_text
 
-    # lexists: a symlink counts as existing even when it points nowhere.
-    if os.path.lexists(path) and not force:
-        raise BackpropCheckError(
-            f"{path}: already exists; not overwritten. Use --force to replace it."
-        )
-    starter = files("backprop_check").joinpath("templates/starter.yaml").read_text(encoding="utf-8")
+    templates = files("backprop_check").joinpath("templates")
+    code = path.parent / "my_backprop.py"
+    # lexists: a symlink counts as existing even when it points nowhere. Both are refused before
+    # either is written, so a refusal leaves nothing half done.
+    for target in (path, code) if with_impl else (path,):
+        if os.path.lexists(target) and not force:
+            raise BackpropCheckError(
+                f"{target}: already exists; not overwritten. Use --force to replace it."
+            )
+    starter = templates.joinpath("starter.yaml").read_text(encoding="utf-8")
+    if with_impl:
+        starter += templates.joinpath("starter_impl.yaml").read_text(encoding="utf-8")
+        backward = templates.joinpath("my_backprop.py").read_text(encoding="utf-8")
+        write_text(code, backward.replace("bpcheck.yaml", path.name), what="your code",
+                   follow_symlinks=False)  # fmt: skip
     # A new file at PATH itself: a symlink there is replaced, never followed.
     text = SCHEMA_COMMENT + "\n" + starter.replace("bpcheck.yaml", str(path))
     write_text(path, text, what="the config", follow_symlinks=False)
@@ -226,7 +255,8 @@ def init(path: Path, force: bool) -> Status:
             )
     else:
         write_text(schema, schema_text(), what="the schema", follow_symlinks=False)
-    presenter.raw(f"wrote {path}; check it with: bpcheck run {path}\n")
+    also = f" and {code}" if with_impl else ""
+    presenter.raw(f"wrote {path}{also}; check it with: bpcheck run {path}\n")
     return Status.PASSED
 
 

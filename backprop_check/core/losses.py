@@ -91,6 +91,14 @@ def _mse_gradient(a: Array, y: Array) -> Array:
     return -2.0 / a.shape[-1] * (y - a)
 
 
+def _half_sse(output: NetworkOutput, y: Array) -> Array:
+    return 0.5 * np.sum((y - output.a) ** 2, axis=-1)
+
+
+def _half_sse_gradient(a: Array, y: Array) -> Array:
+    return -(y - a)
+
+
 def _bce(output: NetworkOutput, y: Array) -> Array:
     return -np.sum(y * output.log() + (1.0 - y) * output.log_one_minus(), axis=-1)
 
@@ -142,6 +150,15 @@ LOSSES: dict[str, Loss] = {
             title="mean squared error",
         ),
         Loss(
+            name="half_sse",
+            value=_half_sse,
+            gradient=_half_sse_gradient,
+            formula="L = ½ Σ_i (y_i − ŷ_i)²",
+            gradient_formula="∇_a L = −(y − a)",
+            takes_logs=False,
+            title="half the sum of squared errors (the quadratic cost)",
+        ),
+        Loss(
             name="binary_crossentropy",
             value=_bce,
             gradient=_bce_gradient,
@@ -170,6 +187,10 @@ LOSS_ALIASES: dict[str, str] = {
     "mse": "mse",
     "mean_squared_error": "mse",
     "squared_error": "mse",
+    "half_sse": "half_sse",
+    "quadratic": "half_sse",
+    "quadratic_cost": "half_sse",
+    "half_squared_error": "half_sse",
     "bce": "binary_crossentropy",
     "binary_crossentropy": "binary_crossentropy",
     "binary_cross_entropy": "binary_crossentropy",

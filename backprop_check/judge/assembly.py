@@ -11,7 +11,7 @@ import numpy as np
 from ..core.backprop import Gradients, Steps, special_case
 from ..numeric.precision import precision_warnings
 from ..numeric.targets import Target
-from ..report.data import CheckReport, LayerReport, QuantityCheck
+from ..report.data import CheckReport, ForwardCheck, LayerReport, QuantityCheck
 from .diagnosis import diagnose
 from .rows import unjudged_warnings, unresolved_warnings
 
@@ -40,6 +40,7 @@ class Checker(Protocol):
     step_notes: list[str]
     x: Array
     y: Array
+    forward: ForwardCheck | None
 
     @property
     def analytic_side(self) -> object: ...
@@ -67,6 +68,13 @@ def assemble_report(
         for j, spec in enumerate(config.layers, start=1)
     ]
     user_code = checker.user_code
+    diagnosis, first_failure = diagnose(
+        layers,
+        loss=config.loss,
+        output_special_case=_special_case_formula(checker),
+        forward=checker.forward,
+        batch_size=checker.engine.batch_size,
+    )
     return CheckReport(
         config=config.source,
         input_size=config.input_size,
@@ -79,9 +87,9 @@ def assemble_report(
         seed=config.seed,
         batch_size=config.batch_size,
         layers=tuple(layers),
-        diagnosis=diagnose(
-            layers, loss=config.loss, output_special_case=_special_case_formula(checker)
-        ),
+        diagnosis=diagnosis,
+        first_failure=first_failure,
+        forward=checker.forward,
         mode=options.mode,
         mode_count=options.sample if options.mode == "sample" else options.directions,
         dtype=config.dtype,
@@ -89,7 +97,7 @@ def assemble_report(
         config_sha256=config.sha256,
         data_sha256=config.data.sha256 if config.data is not None else None,
         versions=_versions(),
-        impl=str(user_code.path) if user_code is not None else None,
+        impl=user_code.name if user_code is not None else None,
         warnings=tuple(checker.step_notes)
         + unresolved_warnings(layers, checker.judging_atol())
         + unjudged_warnings(layers)

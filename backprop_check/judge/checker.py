@@ -1,4 +1,5 @@
-"""The public entry point: build the network a config describes, check Equations 1–4.
+"""The checker: build the network a config describes, check Equations 1–4 (the public entry
+points, check and assert_gradients_match, are :mod:`.api`'s).
 
 :class:`Checker` is a sequencer. For each layer and quantity it asks the analytic side for the
 tensor, the finite differences (:mod:`.elements`, :mod:`.directions`) for their estimates of the
@@ -11,29 +12,39 @@ from __future__ import annotations
 import copy
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.backprop import BUILT_IN, Gradients, Steps, backward
-from ..core.network import Network, Trace
+from ..core.backprop import BUILT_IN
 from ..core.notation import quantity_symbol
+from ..errors import BackpropCheckError
 from ..numeric.engine import DEFAULT_MAX_MEMORY, PerturbationEngine
 from ..numeric.finite_differences import METHODS
 from ..numeric.precision import judging_atol
 from ..numeric.targets import QUANTITIES, Target
 from ..report.data import CheckReport, ProgressEvent, QuantityCheck
 from ..spec.build import build_problem
-from ..spec.config import Config, load_config
+from ..spec.config import Config
+from .analytic_side import (
+    AnalyticSide,
+    analytic_result,
+    declared,
+    forward_row,
+    guard_user_loss_calls,
+    located,
+    withheld,
+)
 from .assembly import assemble_report
 from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, thread_budget, usable_jobs
+from .checked_loss import CheckedLoss
 from .compare import compare
+from .convention_hints import row_hint
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements, second_opinion
-from .hints import hint
+from .hints import Hint
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
@@ -42,20 +53,10 @@ from .step import usable_step
 if TYPE_CHECKING:
     from .hooks import UserCode
 
-__all__ = [
-    "DEFAULT_JOBS",
-    "AnalyticSide",
-    "CheckInterrupted",
-    "Checker",
-    "ProgressEvent",
-    "assert_gradients_match",
-    "check",
-]
+__all__ = ["DEFAULT_JOBS", "AnalyticSide", "CheckInterrupted", "Checker", "ProgressEvent"]
 
 Array = np.ndarray
 ProgressCallback = Callable[[ProgressEvent], None]
-# The analytic side: built-in steps with some replaced, or a function giving every gradient.
-AnalyticSide = Steps | Callable[[Network, Trace, Array], Gradients]
 
 
 class CheckInterrupted(KeyboardInterrupt):
@@ -69,55 +70,11 @@ class CheckInterrupted(KeyboardInterrupt):
         self.completed, self.total = completed, total
 
 
-def check(
-    config: Config | str | Path | Mapping[str, Any],
-    *,
-    impl: str | Path | UserCode | None = None,
-    progress: ProgressCallback | None = None,
-    max_memory: int = DEFAULT_MAX_MEMORY,
-    jobs: int = DEFAULT_JOBS,
-    **overrides: Any,
-) -> CheckReport:
-    """Check the gradients of the network ``config`` describes (a path, a mapping or a Config).
-
-    ``impl`` is a Python file of your own equations (see :mod:`backprop_check.judge.hooks`).
-    Keyword overrides are those of the command line: eps, rtol, atol, ``seed``, batch_size, method,
-    dtype, kinks, sample, directions. Ctrl-C raises :class:`CheckInterrupted`.
-    """
-    if not isinstance(config, Config):
-        config = load_config(config)
-    from .hooks import load_user_code  # loading user code only where there is some
-
-    user_code = load_user_code(impl) if isinstance(impl, (str, Path)) else impl
-    checker = Checker(
-        config.with_overrides(**overrides), max_memory=max_memory, jobs=jobs, user_code=user_code
-    )
-    return checker.run(progress=progress)
-
-
-def assert_gradients_match(
-    config: Config | str | Path | Mapping[str, Any],
-    *,
-    impl: str | Path | UserCode | None = None,
-    **overrides: Any,
-) -> CheckReport:
-    """Check, and raise AssertionError with the tables as plain text when a gradient disagrees.
-
-    For test suites: ``assert_gradients_match("configs/net.yaml", impl="my_backprop.py")``.
-    """
-    report = check(config, impl=impl, **overrides)
-    if not report.passed:
-        from ..report.formats.text import plain_text
-
-        raise AssertionError(plain_text(report))
-    return report
-
-
 class Checker:
     """A network and batch built from a config, its analytic gradients, ready to be checked.
 
     ``analytic`` replaces the analytic side (selftest's mutants, tests); otherwise it is the
-    user's code when given, else the built-in Equations 1–4.
+    user's code when given (else the config's ``impl:``), else the built-in Equations 1–4.
     """
 
     def __init__(
@@ -133,6 +90,10 @@ class Checker:
         self.config = config
         self.jobs = usable_jobs(jobs)
         self.method = METHODS[config.check.method]
+        if user_code is None and analytic is None and config.impl is not None:
+            from .user_code import user_code_for  # the loader only where there is user code
+
+            user_code = user_code_for(config, None)
         self.user_code = user_code
         if analytic is None:
             analytic = user_code.analytic() if user_code is not None else BUILT_IN
@@ -152,10 +113,20 @@ class Checker:
                 self.config = config = dataclasses.replace(
                     config, check=dataclasses.replace(config.check, eps=step)
                 )
-            if isinstance(analytic, Steps):
-                self.gradients = backward(self.network, self.engine.trace, self.y, analytic)
-            else:
-                self.gradients = analytic(self.network, self.engine.trace, self.y)
+            self.result = analytic_result(
+                config, self.network, self.x, self.y, self.engine.trace, analytic
+            )
+            self.gradients = self.result.gradients
+            self.surface = CheckedLoss(self.engine, self.result.scale, self.result.user_loss)
+            self.declared = declared(config, analytic, len(self.x))
+            self.forward = forward_row(
+                *(self.result, self.network, self.engine.sample_losses),
+                rtol=config.check.relative_tolerance,
+                atol=self.judging_atol("W"),
+                declared=self.declared,
+            )
+        sizes = [int(np.prod(self.engine.shape(t))) for t in self.targets if t.quantity != "phi"]
+        guard_user_loss_calls(config, self.result.user_loss, sizes, self.method)
 
     def with_step(self, eps: float) -> Checker:
         """The same network, batch and caches, checked with another finite-difference step, by
@@ -196,6 +167,8 @@ class Checker:
         """Compare analytic and numerical gradients of every layer and quantity."""
         completed: list[QuantityCheck] = []
         numeric: dict[Target, Array] = {}
+        if self.result.user_loss is not None:
+            self.result.user_loss.calls = 0  # the bound is per run (a sweep makes several)
         budget = thread_budget(self.jobs, serial=self.config.check.mode == "directions")
         try:
             with budget, np.errstate(all="ignore"), ThreadPoolExecutor(self.jobs) as pool:
@@ -206,22 +179,30 @@ class Checker:
                     completed.append(dataclasses.replace(row, seconds=seconds))
         except KeyboardInterrupt:
             raise CheckInterrupted(tuple(completed), len(self.targets)) from None
+        except BackpropCheckError as error:  # your loss called too often, or failing
+            raise located(self.config, error) from None
         with np.errstate(all="ignore"):
             return assemble_report(self, completed, numeric)
 
-    def judging_atol(self) -> float:
-        """atol as elements are judged: raised to the round-off floor of a large loss."""
+    def judging_atol(self, quantity: str | None = None) -> float:
+        """atol as elements are judged: raised to the round-off floor of a large loss, and for
+        a ``quantity`` scaled with the checked loss (s for ∇W and ∇b, s/B for your φ)."""
         options = self.config.check
-        return judging_atol(
+        atol = judging_atol(
             options.absolute_tolerance,
             self.engine.sample_losses,
             eps=options.step,
             method=self.method.name,
         )
+        return atol if quantity is None else atol * self.result.scale.factor(quantity)
 
     def _label(self, target: Target) -> str:
         symbol = quantity_symbol(target.quantity, target.layer)
         return f"{symbol} · Eq. {target.equation(self.network.depth)}"
+
+    def _withheld(self, target: Target) -> str | None:
+        """Why a row is not checked (:func:`.analytic_side.withheld`); None when it is."""
+        return withheld(target, self.analytic(target), self.user_code, self.forward)
 
     def analytic(self, target: Target) -> Array | None:
         """The analytic tensor of a target; None for φ when the user's backward gives none."""
@@ -230,9 +211,8 @@ class Checker:
         return None if tensors is None else tensors[target.layer - 1]
 
     def _sources(self, target: Target) -> tuple[str, ...]:
-        if self.user_code is None:
-            return ()
-        return self.user_code.sources(target.quantity, target.layer, self.network.depth)
+        code, depth = self.user_code, self.network.depth
+        return () if code is None else code.sources(target.quantity, target.layer, depth)
 
     def _check_target(
         self, target: Target, pool: Executor, progress: ProgressCallback | None
@@ -242,26 +222,29 @@ class Checker:
         shape = self.engine.shape(target)
         analytic = self.analytic(target)
         numeric_full = np.full(shape, np.nan)
-        if analytic is None:
-            where = self.user_code.path.name if self.user_code is not None else "your code"
-            return skipped_row(target, self.network.depth, shape, where), numeric_full
+        why = self._withheld(target)
+        if analytic is None or why is not None:
+            return skipped_row(target, self.network.depth, shape, why or ""), numeric_full
         note = ""
         if options.mode == "directions":
             row = check_directions(
-                self.engine,
+                self.surface,
                 self.method,
                 target,
                 analytic,
                 count=options.directions or 1,
                 step=options.step,
                 rtol=options.relative_tolerance,
-                atol=self.judging_atol(),
+                atol=self.judging_atol(target.quantity),
                 seed=self.config.seed,
                 progress=progress,
                 label=self._label(target),
             )
             if row.passed:
-                return dataclasses.replace(row, sources=self._sources(target)), numeric_full
+                row = dataclasses.replace(
+                    row, sources=self._sources(target), term=self._term(target)
+                )
+                return row, numeric_full
             note = (
                 f"{row.comparison.failed} of {row.comparison.checked} random directions "
                 "disagreed; checked element by element."
@@ -271,7 +254,13 @@ class Checker:
         elements = sample_elements(size, count, seed=self.config.seed, target=target)
         row, numeric = self._element_row(target, analytic, elements, pool, progress)
         numeric_full.reshape(-1)[elements] = numeric
-        return dataclasses.replace(row, note=" ".join(filter(None, (note, row.note)))), numeric_full
+        note = " ".join(filter(None, (note, row.note)))
+        return dataclasses.replace(row, note=note, term=self._term(target)), numeric_full
+
+    def _term(self, target: Target) -> str:
+        """The penalty's gradient in the row's label ("2λW"), for ∇W under regularization."""
+        regularization = self.config.regularization if target.quantity == "W" else None
+        return "" if regularization is None else regularization.penalty.gradient_term
 
     def _element_row(
         self,
@@ -285,10 +274,7 @@ class Checker:
         options = self.config.check
         shape = analytic.shape
         estimates = estimate_elements(
-            self.engine,
-            self.method,
-            target,
-            elements,
+            *(self.surface, self.method, target, elements),
             step=options.step,
             pool=pool,
             progress=progress,
@@ -304,12 +290,13 @@ class Checker:
             analytic_checked,
             judged,
             rtol=options.relative_tolerance,
-            atol=self.judging_atol(),
+            atol=self.judging_atol(target.quantity),
             shape=shape,
             indices=elements,
             exclude=exclude,
         )
         failed_in_full = not comparison.passed and options.mode != "sample"
+        found = self._hint(target, analytic, judged, exclude) if failed_in_full else None
         row = QuantityCheck(
             layer=target.layer,
             quantity=target.quantity,
@@ -322,7 +309,8 @@ class Checker:
             error_estimate=None
             if estimates.error is None
             else float(np.max(estimates.error, initial=0.0)),
-            hint=self._hint(target, analytic, judged, exclude) if failed_in_full else None,
+            hint=found.sentence if found is not None else None,
+            factor=found.factor if found is not None else None,
             element_errors=error_map(shape, elements, analytic_checked, judged, exclude),
             sources=self._sources(target),
             unresolved=unresolved,
@@ -342,11 +330,11 @@ class Checker:
         """Elements that disagree, estimated again (:func:`.elements.second_opinion`)."""
         options = self.config.check
         return second_opinion(
-            *(self.engine, self.method, target, elements, analytic, estimates),
+            *(self.surface, self.method, target, elements, analytic, estimates),
             step=options.step,
             dtype=self.config.dtype,
             rtol=options.relative_tolerance,
-            atol=self.judging_atol(),
+            atol=self.judging_atol(target.quantity),
             pool=pool,
         )
 
@@ -363,38 +351,46 @@ class Checker:
     def _judge_kinks(
         self, target: Target, elements: Array, analytic: Array, estimates: ElementEstimates
     ) -> KinkVerdicts:
-        """The values to judge the elements by, kinks judged again one-sidedly (:mod:`.kinks`)."""
-        return judge_kinks(
+        """The values to judge the elements by, kinks judged again one-sidedly (:mod:`.kinks`).
+
+        Kinks are judged in the engine's loss (mean_s L_s): the checked loss's values are mapped
+        there and back, (value − ∂R) / s, which is exact for the quadratic R.
+        """
+        step = self.config.check.step
+        factor = self.result.scale.factor(target.quantity)
+        offset = self.surface.penalty_slopes(target, elements, step, self.method)
+        ours = dataclasses.replace(estimates, values=(estimates.values - offset) / factor)
+        verdicts = judge_kinks(
             self.config.check.kinks,
             self.engine,
             target,
             elements,
-            analytic,
-            estimates,
+            (analytic - offset) / factor,
+            ours,
             method=self.method,
-            step=self.config.check.step,
+            step=step,
             dtype=self.config.dtype,
             convention=kink_convention(self.analytic_side, self.network, target.layer),
             rtol=self.config.check.relative_tolerance,
             atol=self.judging_atol(),
         )
+        return KinkVerdicts(
+            verdicts.values * factor + offset, verdicts.unjudged, verdicts.atol * factor
+        )
 
     def _hint(
         self, target: Target, analytic: Array, judged: Array, exclude: Array | None
-    ) -> str | None:
-        """What the failure of a fully checked tensor looks like, in one sentence."""
-        numeric = judged.copy()
-        if exclude is not None:
-            # Unjudged kinks must not read as failures to the pattern matcher.
-            numeric[exclude] = analytic.reshape(-1)[exclude]
-        return hint(
-            analytic.astype(np.float64),
-            numeric.reshape(analytic.shape),
+    ) -> Hint | None:
+        """What the failure of a fully checked tensor looks like (:func:`.row_hint`)."""
+        return row_hint(
+            analytic,
+            judged,
+            exclude,
+            declared=self.declared,
+            weights=self.network.W(target.layer) if target.quantity == "W" else None,
+            pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
             quantity=target.quantity,
             layer=target.layer,
-            batch_size=self.engine.batch_size,
-            output_units=self.config.layers[-1].units,
             rtol=self.config.check.relative_tolerance,
-            atol=self.judging_atol(),
-            pre_activation=self.engine.trace.z(target.layer) if target.quantity == "phi" else None,
+            atol=self.judging_atol(target.quantity),
         )

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..numeric.engine import PerturbationEngine
 from ..numeric.finite_differences import Method
 from ..numeric.targets import QUANTITIES, Target
 from ..report.data import ProgressEvent, QuantityCheck
+from .checked_loss import CheckedLoss
 from .compare import compare
 from .rows import no_verdict
 
@@ -39,7 +39,7 @@ def random_directions(
 
 
 def check_directions(
-    engine: PerturbationEngine,
+    engine: CheckedLoss,
     method: Method,
     target: Target,
     analytic: Array,
@@ -60,7 +60,13 @@ def check_directions(
         projected[k] = np.vdot(direction, analytic)
         moves.append(engine.direction_move(target, direction))
     stacked = np.stack(moves)
-    estimate = method.estimate(lambda h: engine.move_changes(target, h, stacked), step)
+
+    def directions() -> Iterator[Array]:  # the same directions again, drawn from the same seed
+        return random_directions(engine.shape(target), count, seed=seed, target=target)
+
+    estimate = method.estimate(
+        lambda h: engine.direction_changes(target, h, stacked, directions), step
+    )
     if progress is not None:
         progress(ProgressEvent(label=label, completed=count, total=count))
     numeric = np.real(estimate.derivative)

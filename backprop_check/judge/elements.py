@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..numeric.engine import PerturbationEngine
 from ..numeric.finite_differences import METHODS, Method
 from ..numeric.targets import Target
 from ..report.data import ProgressEvent
+from .checked_loss import CheckedLoss
 from .compare import element_errors
 
 __all__ = ["ElementEstimates", "estimate_elements", "second_opinion"]
@@ -46,7 +46,7 @@ class ElementEstimates:
 
 
 def estimate_elements(
-    engine: PerturbationEngine,
+    engine: CheckedLoss,
     method: Method,
     target: Target,
     elements: Array,
@@ -78,7 +78,7 @@ def estimate_elements(
     return ElementEstimates(values=values, kinks=kinks, error=error)
 
 
-def _chunks(engine: PerturbationEngine, target: Target, elements: Array) -> list[Array]:
+def _chunks(engine: CheckedLoss, target: Target, elements: Array) -> list[Array]:
     """Positions in ``elements`` for each task: column blocks of W where the engine has a block
     path and every element is checked, else runs of about _BLOCK element-samples."""
     columns = engine.block_columns(target)
@@ -95,7 +95,7 @@ def _chunks(engine: PerturbationEngine, target: Target, elements: Array) -> list
 
 
 def _estimate(
-    engine: PerturbationEngine, method: Method, target: Target, elements: Array, step: float
+    engine: CheckedLoss, method: Method, target: Target, elements: Array, step: float
 ) -> ElementEstimates:
     kinks = np.zeros(elements.size, dtype=bool)
 
@@ -114,7 +114,7 @@ def _estimate(
 
 
 def second_opinion(
-    engine: PerturbationEngine,
+    engine: CheckedLoss,
     method: Method,
     target: Target,
     elements: Array,

@@ -19,6 +19,9 @@ def explain(config: Config) -> tuple[ExplainedLayer, ...]:
     """The equations of every layer, from the output layer J down to layer 1."""
     depth = len(config.layers)
     sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    # The declared penalty's gradient, part of Eq. 3 as the check compares it.
+    penalty = config.regularization
+    term = f" + {penalty.penalty.gradient_term}{{j}} ({penalty.label})" if penalty else ""
     layers = []
     for j in range(depth, 0, -1):
         spec = config.layers[j - 1]
@@ -34,7 +37,8 @@ def explain(config: Config) -> tuple[ExplainedLayer, ...]:
                     Line(
                         f"∇W{sup(j)}",
                         f"φ{sup(j)} (a{sup(j - 1)})ᵀ, averaged over the batch"
-                        + (" (a⁰ = x)" if j == 1 else ""),
+                        + (" (a⁰ = x)" if j == 1 else "")
+                        + term.format(j=sup(j)),
                         "Eq. 3",
                         f"{sizes[j]} × {sizes[j - 1]}",
                     ),

@@ -12,26 +12,21 @@ function, the layer and what was expected, never a traceback from inside the too
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
-import sys
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.backprop import Gradients, Steps
+from ..core.backprop import Steps
 from ..core.losses import Loss
-from ..core.network import Network, Trace
 from ..core.notation import superscript as sup
-from ..errors import BackpropCheckError
+from .loading import HookError, UserContext, describe_exception, describe_exit
+from .user_backward import UserBackward
 
-__all__ = ["HOOKS", "Hook", "HookError", "UserCode", "hook_table", "load_user_code"]
+__all__ = ["HOOKS", "Hook", "HookError", "UserCode", "hook_table"]
 
 Array = np.ndarray
 
@@ -93,19 +88,28 @@ def hook_table() -> str:
 __doc__ = (__doc__ or "").replace("HOOK_TABLE", hook_table())
 
 
-class HookError(BackpropCheckError):
-    """A function in the user's file failed or returned something unusable."""
-
-
 @dataclass(frozen=True)
 class UserCode:
-    """The hooks found in a user's file."""
+    """The user's code: per-sample hooks that replace steps of the built-in backward, or a
+    whole backward (``whole``) called in the conventions its config declares."""
 
-    path: Path
+    context: UserContext
     hooks: dict[str, Callable[..., Any]]
+    whole: UserBackward | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The file, or None for functions handed over in Python."""
+        return self.context.path
+
+    @property
+    def name(self) -> str:
+        return self.context.name
 
     @property
     def names(self) -> tuple[str, ...]:
+        if self.whole is not None:
+            return (self.whole.spec.backward,)
         return tuple(name for name in HOOKS if name in self.hooks)
 
     def steps(self) -> Steps:
@@ -118,18 +122,15 @@ class UserCode:
             }
         )
 
-    def analytic(self) -> Steps | Callable[[Network, Trace, Array], Gradients]:
-        """The analytic side this file gives: built-in steps replaced, or its whole backward."""
-        if "backward" in self.hooks:
-            return lambda network, trace, y: self.backward(
-                network.weights, network.biases, trace.a(0), y
-            )
-        return self.steps()
+    def analytic(self) -> Steps | UserBackward:
+        """The analytic side this code gives: built-in steps replaced, or its whole backward."""
+        return self.whole if self.whole is not None else self.steps()
 
     def sources(self, quantity: str, layer: int, depth: int) -> tuple[str, ...]:
         """Which of the user's functions computed this row directly."""
-        if "backward" in self.hooks:
-            return ("backward",) if quantity != "phi" else ()
+        if self.whole is not None:
+            gives = quantity != "phi" or self.whole.spec.returns_phi
+            return (self.whole.spec.backward,) if gives else ()
         if quantity == "W":
             return ("grad_w",) if "grad_w" in self.hooks else ()
         if quantity == "b":
@@ -203,53 +204,19 @@ class UserCode:
             rows.append(self._checked(result, name, layer, shape, sample=sample))
         return np.stack(rows)
 
-    # ------------------------------------------------------------------ whole backward
-
-    def backward(
-        self, weights: Sequence[Array], biases: Sequence[Array], x: Array, y: Array
-    ) -> Gradients:
-        """The user's own backward: ∇W and ∇b of every layer for the whole batch; no φ."""
-        result = self._call(
-            "backward",
-            None,
-            ([w.copy() for w in weights], [b.copy() for b in biases], x.copy(), y.copy()),
-        )
-        depth = len(weights)
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise self._error("backward", None, "returned something other than a pair (dWs, dbs)")
-        dws, dbs = result
-        for kind, found in (("dWs", dws), ("dbs", dbs)):
-            if not isinstance(found, (tuple, list)) or len(found) != depth:
-                raise self._error(
-                    "backward",
-                    None,
-                    f"returned {kind} that is not a list of {depth} arrays, one per layer",
-                )
-        return Gradients(
-            phis=None,
-            dW=tuple(
-                self._checked(d, "backward", j, w.shape, what=f"dWs[{j - 1}] (∇W{sup(j)})")
-                for j, (d, w) in enumerate(zip(dws, weights, strict=True), start=1)
-            ),
-            db=tuple(
-                self._checked(d, "backward", j, b.shape, what=f"dbs[{j - 1}] (∇b{sup(j)})")
-                for j, (d, b) in enumerate(zip(dbs, biases, strict=True), start=1)
-            ),
-        )
-
     # ------------------------------------------------------------------ checks and errors
 
     def _call(
         self, name: str, layer: int | None, arguments: tuple[Any, ...], *, sample: int | None = None
     ) -> Any:
         try:
-            return self.hooks[name](*arguments)
+            return self.context.call(self.hooks[name], *arguments)
         except Exception as error:  # the user's code may raise anything
             raise self._error(
-                name, layer, f"raised {_describe_exception(error, self.path)}", sample=sample
+                name, layer, f"raised {describe_exception(error, self.context)}", sample=sample
             ) from None
         except (SystemExit, GeneratorExit) as error:  # not ours to end the run; Ctrl-C is
-            problem = f"stopped: {_describe_exit(error, self.path)}"
+            problem = f"stopped: {describe_exit(error, self.context)}"
             raise self._error(name, layer, problem, sample=sample) from None
 
     def _checked(
@@ -295,104 +262,8 @@ class UserCode:
         what = hook.computes.format(j=sup(layer) if layer is not None else "ʲ")
         where = f" at layer {layer}" if layer is not None else ""
         which = f", sample {sample}" if sample is not None else ""
-        return HookError(f"{self.path}: {name} ({hook.equation}, {what}{where}{which}) {problem}.")
-
-
-def load_user_code(path: str | Path) -> UserCode:
-    """Import the user's file and collect the hooks it defines."""
-    path = Path(path)
-    if not path.is_file():
-        raise HookError(f"{path}: no such file; --impl expects a Python file with your equations.")
-    module = _import(path)
-    hooks: dict[str, Callable[..., Any]] = {}
-    for name, hook in HOOKS.items():
-        function = getattr(module, name, None)
-        if function is None:
-            continue
-        if not callable(function):
-            what = hook.computes.format(j="ʲ")
-            raise HookError(
-                f"{path}: {name} is not a function; it should compute {what} ({hook.equation})."
-            )
-        _check_signature(path, hook, function)
-        hooks[name] = function
-    if not hooks:
-        raise HookError(
-            f"{path}: defines none of the functions bpcheck looks for: {', '.join(HOOKS)}."
-        )
-    if "backward" in hooks and len(hooks) > 1:
-        others = ", ".join(name for name in hooks if name != "backward")
-        raise HookError(
-            f"{path}: defines backward and also {others}; backward replaces every step, so define "
-            "either backward alone or the separate steps."
-        )
-    return UserCode(path=path, hooks=hooks)
-
-
-def _import(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"bpcheck_user_{abs(hash(path.resolve()))}", path)
-    if spec is None or spec.loader is None:
-        raise HookError(f"{path}: cannot be imported as a Python file.")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as error:
-        raise HookError(
-            f"{path}, line {error.lineno}: is not valid Python ({error.msg})."
-        ) from None
-    except Exception as error:  # whatever the user's module does at import time
-        raise HookError(
-            f"{path}: importing it raised {_describe_exception(error, path)}."
-        ) from None
-    except (SystemExit, GeneratorExit) as error:  # the file may not end bpcheck; Ctrl-C may
-        raise HookError(f"{path}: while being imported, {_describe_exit(error, path)}.") from None
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
-
-
-def _check_signature(path: Path, hook: Hook, function: Callable[..., Any]) -> None:
-    count = len(hook.parameters)
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return
-    if any(p.kind in (p.VAR_POSITIONAL,) for p in parameters):
-        return
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = [p for p in positional if p.default is p.empty]
-    if not len(required) <= count <= len(positional):
-        plural = "s" if len(positional) != 1 else ""
-        raise HookError(
-            f"{path}: {hook.name} takes {len(positional)} argument{plural}; "
-            f"bpcheck calls it as {hook.signature}."
-        )
+        return HookError(f"{self.name}: {name} ({hook.equation}, {what}{where}{which}) {problem}.")
 
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(extent) for extent in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _describe_exception(error: BaseException, path: Path) -> str:
-    """'ValueError: message (line 12)', with the line in the user's file where it happened."""
-    line = _user_line(error, path)
-    text = f"{type(error).__name__}: {error}".rstrip(": ")
-    return f"{text} (line {line})" if line is not None else text
-
-
-def _user_line(error: BaseException, path: Path) -> int | None:
-    """The last line of the user's file in the error's traceback."""
-    line = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        if Path(frame.filename).resolve() == path.resolve():
-            line = frame.lineno
-    return line
-
-
-def _describe_exit(error: SystemExit | GeneratorExit, path: Path) -> str:
-    """'your code called sys.exit(0) at line 12', for an exit the user's file tried to make."""
-    line = _user_line(error, path)
-    where = f" at line {line}" if line is not None else ""
-    if isinstance(error, SystemExit):
-        return f"your code called sys.exit({error.code!r}){where}, which would end bpcheck"
-    return f"your code raised GeneratorExit{where}, which would end bpcheck"

@@ -34,8 +34,8 @@ def error_map(
     return errors.reshape(shape)
 
 
-def skipped_row(target: Target, depth: int, shape: tuple[int, ...], where: str) -> QuantityCheck:
-    """A row that cannot be checked: the user's backward() in ``where`` gives no φ to compare."""
+def skipped_row(target: Target, depth: int, shape: tuple[int, ...], note: str) -> QuantityCheck:
+    """A row that is not checked, and why (``note``, "not checked: ..."): neither pass nor fail."""
     empty = Comparison(
         shape=shape,
         checked=0,
@@ -53,7 +53,7 @@ def skipped_row(target: Target, depth: int, shape: tuple[int, ...], where: str) 
         equation=target.equation(depth),
         comparison=empty,
         mode="skipped",
-        note=f"not checked: backward() in {where} returns ∇W and ∇b only, no φ.",
+        note=note,
     )
 
 

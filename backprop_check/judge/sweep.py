@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from ..core.notation import quantity_symbol
 from ..errors import BackpropCheckError
 from ..report.data import CheckReport, ProgressEvent
 from ..report.data.sweep import (
@@ -65,6 +66,9 @@ def sweep(
         steps=grid,
         rows=rows,
         recommended_eps=_recommended(grid, rows),
+        not_checked=tuple(
+            (quantity_symbol(c.quantity, c.layer), c.note) for c in at_configured.skipped
+        ),
     )
 
 
@@ -91,6 +95,8 @@ def _rows(
 ) -> tuple[SweepRow, ...]:
     rows = []
     for position, configured_check in enumerate(at_configured.checks):
+        if configured_check.skipped:  # never a row of errors: it was not checked at any step
+            continue
         checks = [report.checks[position] for report in reports]
         rel = tuple(c.comparison.max_rel_error for c in checks)
         passed = tuple(c.passed for c in checks)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import BackpropCheckError
 from .data_section import validate_data
+from .impl_section import regularization_of, validate_impl
 from .model import CheckOptions, Config, LayerSpec
 from .reading import Document, document_from_mapping, read_document
 from .schema import (
@@ -83,6 +84,10 @@ def _validate(document: Document, *, folder: Path) -> Config:
 
         used = [layer.activation for layer in layers]
         check_complex_step(check.method, used, loss, activations, losses, ("check", "method"))
+    regularization = regularization_of(top)
+    impl = None
+    if "impl" in top:
+        impl = validate_impl(top["impl"], folder, loss=loss, regularization=regularization)
     dataset = None
     if "data" in top:
         sizes = [input_size, *(layer.units for layer in layers)]
@@ -98,6 +103,8 @@ def _validate(document: Document, *, folder: Path) -> Config:
         check=check,
         source=document.source,
         data=dataset,
+        impl=impl,
+        regularization=regularization,
         custom_activations=activations,
         custom_losses=losses,
         locations=document.locations,

@@ -10,9 +10,11 @@ from typing import Any
 
 from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSSES, Loss
+from ..core.regularization import Regularization
 from ..errors import BackpropCheckError, ConfigError, KeyPath, Option, format_key_path
 from ..numeric.finite_differences import METHODS
 from .data import Dataset
+from .impl_section import ImplSpec
 from .schema import (
     DEFAULT_BATCH_SIZE,
     DTYPES,
@@ -90,6 +92,9 @@ class Config:
     check: CheckOptions = field(default_factory=CheckOptions)
     source: str = "<dict>"
     data: Dataset | None = field(default=None, compare=False)
+    # Your own backward and its conventions (impl:), and the L2 penalty in the checked loss.
+    impl: ImplSpec | None = None
+    regularization: Regularization | None = None
     # Activations and losses defined as formulas in the config, by name.
     custom_activations: Mapping[str, Activation] = field(default_factory=dict, compare=False)
     custom_losses: Mapping[str, Loss] = field(default_factory=dict, compare=False)

@@ -48,6 +48,7 @@ __all__ = [
     "REDUCTIONS",
     "REQUIRED_FORMULA_KEYS",
     "REQUIRED_KEYS",
+    "SECTION_KEYS",
     "TOP_LEVEL_KEYS",
     "check_keys",
     "choice",
@@ -60,7 +61,10 @@ __all__ = [
 ]
 
 # The loader's key lists, read from the key tables in .keys (which the JSON Schema reads too).
-TOP_LEVEL_KEYS = key_names(TOP_LEVEL)
+# The top-level sections .impl_section validates (impl:, regularization:), whose keys the JSON
+# Schema reads from that module's own tables.
+SECTION_KEYS = ("impl", "regularization")
+TOP_LEVEL_KEYS = key_names(TOP_LEVEL) + SECTION_KEYS
 REQUIRED_KEYS = required_names(TOP_LEVEL)
 FORMULA_KEYS = key_names(FORMULA)
 REQUIRED_FORMULA_KEYS = required_names(FORMULA)

@@ -23,6 +23,7 @@ IMPL = str(ROOT / "configs" / "my_backprop_example.py")
 RICH = "rich"
 COMPILER = "backprop_check.spec.formulas.compiler"
 HOOKS = "backprop_check.judge.hooks"
+USER_CODE = "backprop_check.judge.user_code"
 MATPLOTLIB = "matplotlib"
 OTHER_FORMATS = (
     "backprop_check.report.formats.html",
@@ -66,7 +67,7 @@ def _loaded(modules: set[str], name: str) -> bool:
 def test_a_json_run_imports_neither_rich_nor_what_it_does_not_use(tmp_path: Path) -> None:
     modules = _modules(tmp_path, "run", SOFTMAX_CCE, "--format", "json")
     assert "backprop_check.judge.checker" in modules  # it did run the check
-    for name in (RICH, COMPILER, HOOKS, MATPLOTLIB, *OTHER_FORMATS):
+    for name in (RICH, COMPILER, HOOKS, USER_CODE, MATPLOTLIB, *OTHER_FORMATS):
         assert not _loaded(modules, name), name
 
 
@@ -83,6 +84,7 @@ def test_help_imports_neither_numpy_nor_rich(tmp_path: Path) -> None:
         (("run", SOFTMAX_CCE, "--format", "text"), "backprop_check.report.formats.check_lines"),
         (("run", FORMULAS, "--format", "json"), COMPILER),
         (("run", SOFTMAX_CCE, "--impl", IMPL, "--format", "json"), HOOKS),
+        (("run", SOFTMAX_CCE, "--impl", IMPL, "--format", "json"), USER_CODE),
         (("run", SOFTMAX_CCE, "--format", "junit"), "backprop_check.report.formats.junit"),
     ],
 )

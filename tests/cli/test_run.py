@@ -67,7 +67,8 @@ def test_json_document(runner: CliRunner) -> None:
     assert set(document) == {
         "passed", "config", "loss", "loss_value", "method", "eps", "rtol", "atol", "seed",
         "batch_size", "dtype", "resolves", "kinks", "config_sha256", "data_sha256", "versions",
-        "mode", "sample", "directions", "coverage", "diagnosis", "warnings", "impl", "layers",
+        "mode", "sample", "directions", "coverage", "diagnosis", "warnings", "impl", "forward",
+        "first_failure", "skipped", "layers",
     }  # fmt: skip
     assert document["passed"] is True
     assert document["method"] == "central"

@@ -120,3 +120,16 @@ def test_labels_of_the_loss_kind_give_a_finite_loss_and_other_kinds_may_not(name
     z = rng.standard_normal(y.shape)
     assert np.all(np.isfinite(loss.value(NetworkOutput(z, None, softmax), y)))
     assert loss.display_name
+
+
+@pytest.mark.parametrize("alias", ["half_sse", "quadratic", "Quadratic-Cost", "half_squared_error"])
+def test_half_sse_is_half_the_sum_of_squares_and_n_over_2_mse(
+    alias: str, rng: np.random.Generator
+) -> None:
+    identity = get_activation("linear")
+    a, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    output = NetworkOutput(a, a, identity)
+    half = get_loss(canonical_loss_name(alias) or alias)
+    assert half.name == "half_sse"
+    assert np.allclose(half.value(output, y), 0.5 * np.sum((y - a) ** 2, axis=1))
+    assert np.allclose(half.value(output, y), 2.0 * get_loss("mse").value(output, y))  # n/2 = 2

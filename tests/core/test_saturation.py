@@ -66,9 +66,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))  # e^{700} is finite: no split needed up to the limits here
 
 
-def _mse_terms(a: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = a.shape[-1]
-    return 2.0 / n * (a - y), 2.0 / n * (np.abs(a) + np.abs(y))
+def _mse_terms(a: np.ndarray, y: np.ndarray, loss: str) -> tuple[np.ndarray, np.ndarray]:
+    """∇_a L of the squared-error losses (mse: (2/n)(a − y); half_sse: a − y), and its size."""
+    scale = 1.0 if loss == "half_sse" else 2.0 / a.shape[-1]
+    return scale * (a - y), scale * (np.abs(a) + np.abs(y))
 
 
 def _reference(activation: str, loss: str, z: np.ndarray, y: np.ndarray):
@@ -92,7 +93,7 @@ def _reference(activation: str, loss: str, z: np.ndarray, y: np.ndarray):
         "tanh": (1.0 / np.cosh(z)) ** 2,
         "linear": np.ones_like(z),
     }[activation]
-    g, g_size = _mse_terms(values, y)
+    g, g_size = _mse_terms(values, y, loss)
     return g * slope, g_size * slope
 
 
@@ -100,9 +101,9 @@ def _softmax_reference(loss: str, z: np.ndarray, y: np.ndarray):
     """Eq. 1 through the softmax Jacobian, pairwise: φ_j = Σ_{i≠j} a_j a_i (g_j − g_i)."""
     a, complement, odds = _softmax_parts(z)
     off = ~np.eye(z.shape[-1], dtype=bool)
-    if loss == "mse":
+    if loss in ("mse", "half_sse"):
         pair = a[..., :, None] * a[..., None, :]  # a_j a_i
-        g, g_size = _mse_terms(a, y)
+        g, g_size = _mse_terms(a, y, loss)
         differences = g[..., :, None] - g[..., None, :]
         sizes = g_size[..., :, None] + g_size[..., None, :]
         return np.sum(off * pair * differences, axis=-1), np.sum(off * pair * sizes, axis=-1)
@@ -228,6 +229,8 @@ def test_references_agree_with_autograd_of_the_naive_loss(activation, loss, rng)
             }[activation](logits)
         if loss == "mse":
             return anp.sum(anp.mean((y - a) ** 2, axis=1))
+        if loss == "half_sse":
+            return anp.sum(0.5 * (y - a) ** 2)
         if loss == "binary_crossentropy":
             return anp.sum(-y * anp.log(a) - (1 - y) * anp.log(1 - a))
         return anp.sum(-y * anp.log(a))

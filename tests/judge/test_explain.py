@@ -146,3 +146,23 @@ def test_eq3_and_eq4_with_shapes_from_the_output_down() -> None:
     )
     assert layers[2].lines[1].formula.endswith("(a⁰ = x)")
     assert layers[0].to_dict()["equations"][0]["symbol"] == "φ³"
+
+
+@pytest.mark.parametrize(("penalty", "term"), [({"l2": 0.1}, "2λW"), ({"half_l2": 0.1}, "λW")])
+def test_a_declared_penalty_is_part_of_eq3(penalty: dict[str, float], term: str) -> None:
+    document = {
+        "input_size": 3,
+        "layers": [{"units": 4, "activation": "tanh"}, {"units": 2, "activation": "linear"}],
+        "loss": "mse",
+        "regularization": penalty,
+    }
+    lines = [line for layer in explain(load_config(document)) for line in layer.lines]
+    w_lines = [line for line in lines if line.symbol.startswith("∇W")]
+    kind = next(iter(penalty))
+    assert [line.formula.split(", averaged over the batch")[1] for line in w_lines] == [
+        f" + {term}² ({kind}: 0.1)",
+        f" (a⁰ = x) + {term}¹ ({kind}: 0.1)",
+    ]
+    del document["regularization"]
+    plain = [line for layer in explain(load_config(document)) for line in layer.lines]
+    assert not any("λW" in line.formula for line in plain)

@@ -14,7 +14,9 @@ from click.testing import CliRunner
 from backprop_check import check
 from backprop_check.cli import main
 from backprop_check.judge import hooks as hooks_module
-from backprop_check.judge.hooks import HOOKS, HookError, hook_table, load_user_code
+from backprop_check.judge.hooks import HOOKS, HookError, hook_table
+from backprop_check.judge.user_backward import UserBackward
+from backprop_check.judge.user_code import load_user_code
 
 from ..helpers import BUILT_IN_CONFIGS, ROOT, small_config, square_config
 
@@ -203,8 +205,8 @@ def test_a_whole_backward_checks_w_and_b_and_skips_phi(tmp_path: Path) -> None:
             "defines backward and also grad_b",
         ),
         (
-            "def backward(w, b, x, y):\n    return [], []\n",
-            "returned dWs that is not a list of 3 arrays, one per layer.",
+            "def backward(w, b, x, y):\n    return np.ones(2), []\n",
+            "returned ndarray for dW where a list of 3 arrays, one per layer 1…J, was expected.",
         ),
     ],
 )
@@ -260,7 +262,7 @@ def test_every_hook_is_called_with_the_parameters_the_contract_declares(
     if hook.per_sample:
         assert getattr(analytic, name) is not None
     else:
-        assert callable(analytic)
+        assert isinstance(analytic, UserBackward)
 
 
 def test_the_docs_list_every_hook_as_the_contract_declares() -> None:

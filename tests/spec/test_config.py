@@ -78,7 +78,7 @@ ERRORS = [
         FULL.replace("layers:", "layer:"),
         "line 2, column 1, key 'layer': unknown key 'layer'. Did you mean 'layers'? "
         "Allowed here: input_size, layers, loss, batch_size, seed, init, dtype, data, activations, "
-        "losses, check.",
+        "losses, check, impl, regularization.",
     ),
     (
         FULL.replace("eps: 1e-6", "eps: 0"),
@@ -109,9 +109,9 @@ ERRORS = [
     (
         FULL.replace("categorical_crossentropy", "hinge"),
         "line 6, column 7, key 'loss': unknown loss 'hinge'. Expected one of: binary_crossentropy, "
-        "categorical_crossentropy, mse (or an alias: bce, binary_cross_entropy, "
-        "categorical_cross_entropy, cce, cross_entropy, crossentropy, mean_squared_error, "
-        "squared_error).",
+        "categorical_crossentropy, half_sse, mse (or an alias: bce, binary_cross_entropy, "
+        "categorical_cross_entropy, cce, cross_entropy, crossentropy, half_squared_error, "
+        "mean_squared_error, quadratic, quadratic_cost, squared_error).",
     ),
     (
         FULL.replace("activation: softmax", "activation: relu"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 from .check import (
     CheckReport,
     Comparison,
+    FirstFailure,
+    ForwardCheck,
     LayerReport,
     ProgressEvent,
     QuantityCheck,
@@ -18,6 +20,8 @@ from .check import (
 __all__ = [
     "CheckReport",
     "Comparison",
+    "FirstFailure",
+    "ForwardCheck",
     "LayerReport",
     "ProgressEvent",
     "QuantityCheck",

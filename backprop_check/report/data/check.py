@@ -11,10 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from .coverage import Coverage, direction_detection
+
 __all__ = [
     "CheckReport",
     "Comparison",
     "Coverage",
+    "FirstFailure",
+    "ForwardCheck",
     "LayerReport",
     "ProgressEvent",
     "QuantityCheck",
@@ -86,13 +90,28 @@ class QuantityCheck:
     unresolved: str = ""
     # Elements left without a verdict: on kinks that no one-sided difference could judge.
     unjudged: int = 0
+    # A term added to the row's equation, e.g. "2λW" for ∇W under regularization: {l2: λ}.
+    term: str = ""
+    # analytic / numeric where the whole row is off by one constant factor (a hint found it).
+    factor: float | None = None
     # Wall-clock seconds the row took (for JUnit); None where not measured. Not in the JSON
     # document, which stays the same from run to run.
     seconds: float | None = field(default=None, compare=False)
 
     @property
+    def skipped(self) -> bool:
+        """Not checked at all (e.g. a φ your backward does not return): neither pass nor fail."""
+        return self.mode == "skipped"
+
+    @property
     def passed(self) -> bool:
+        """No failure (a skipped row fails nothing; ``skipped`` says it was not checked)."""
         return self.comparison.passed and not self.unresolved
+
+    @property
+    def equation_label(self) -> str:
+        """'3', or '3 + 2λW' where a penalty's gradient is part of the row."""
+        return f"{self.equation} + {self.term}" if self.term else str(self.equation)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -124,10 +143,60 @@ class QuantityCheck:
             "hint": self.hint,
             "from": list(self.sources),
             "failed": c.failed,
-            "passed": self.passed,
+            "passed": None if self.skipped else self.passed,
+            "skipped": self.skipped,
             "unresolved": self.unresolved or None,
             "unjudged": self.unjudged,
+            "term": self.term or None,
+            "factor": None if self.factor is None else json_number(self.factor),
         }
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    """Your loss against the config's network at the same parameters: the row before all others.
+
+    ``source`` is the function that gave your loss (impl.loss, or backward returning it).
+    """
+
+    yours: float
+    config: float
+    passed: bool
+    source: str
+    hint: str | None = None
+
+    @property
+    def sentence(self) -> str:
+        """'your loss 1.234 ≠ the config's 1.567: ...', or the agreement."""
+        if self.passed:
+            return f"your loss {self.yours:.6g} = the config's {self.config:.6g}"
+        return (
+            f"your loss {self.yours:.6g} ≠ the config's {self.config:.6g}: your forward pass or "
+            "loss differs from the network the config describes"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quantity": "forward",
+            "yours": json_number(self.yours),
+            "config": json_number(self.config),
+            "passed": self.passed,
+            "from": self.source,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True)
+class FirstFailure:
+    """The row the diagnosis names: layer (None for the forward row), quantity ("forward",
+    "phi", "W" or "b") and the equation it is in (1–4, None for the forward row)."""
+
+    layer: int | None
+    quantity: str
+    equation: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer": self.layer, "quantity": self.quantity, "equation": self.equation}
 
 
 @dataclass(frozen=True)
@@ -151,67 +220,6 @@ class LayerReport:
             "passed": self.passed,
             "checks": [check.to_dict() for check in self.checks],
         }
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How much of the gradients a sampled or directional check saw, and what that is worth.
-
-    ``checked`` is elements judged (sample) or directions per tensor (directions), ``elements``
-    every element of every tensor, ``detection`` the chance that a bug in one element is found.
-    """
-
-    mode: str
-    checked: int
-    elements: int
-    tensors: int
-    detection: float
-
-    def statement(self) -> str:
-        """E.g. 'checked 100 of 20,000 elements: a bug in one element is found with probability
-        ≈ 0.5 %'."""
-        chance = _percent(self.detection)
-        if self.mode == "directions":
-            return (
-                f"checked {self.checked} random direction{'s' if self.checked != 1 else ''} in "
-                f"each of {self.tensors} tensors ({self.elements:,} elements in all): a bug as "
-                f"large as a typical element is found with probability {chance}"
-            )
-        return (
-            f"checked {self.checked:,} of {self.elements:,} elements: a bug in one element is "
-            f"found with probability {chance}"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "checked": self.checked,
-            "elements": self.elements,
-            "detection_probability": self.detection,
-            "statement": self.statement(),
-        }
-
-
-def direction_detection(*, elements: int, directions: int, rtol: float) -> float:
-    """The chance that ``directions`` random directions catch a bug in one of ``elements``.
-
-    With v uniform on the unit sphere and a bug δ in element i, ⟨a, v⟩ − ⟨n, v⟩ = δ vᵢ against
-    ⟨n, v⟩ ≈ ‖n‖ (v·n/‖n‖): their ratio is |δ|/‖n‖ times a standard Cauchy variable, so one
-    direction misses with chance (2/π)·atan(rtol·‖n‖/|δ|). For a bug as large as a typical
-    (root-mean-square) element, ‖n‖/|δ| = √elements.
-    """
-    miss = 2 / math.pi * math.atan(rtol * math.sqrt(elements))
-    return 1 - miss**directions
-
-
-def _percent(chance: float) -> str:
-    if chance >= 1:
-        return "100 %"
-    if chance > 0.999:
-        return "> 99.9 %"
-    if chance < 1e-4:
-        return "< 0.01 %"
-    return f"≈ {100 * chance:.3g} %" if chance >= 0.1 else f"≈ {100 * chance:.2g} %"
 
 
 @dataclass(frozen=True)
@@ -239,6 +247,9 @@ class CheckReport:
     versions: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     impl: str | None = None
+    # Your loss against the config's network (impl.loss, or a loss your backward returns).
+    forward: ForwardCheck | None = None
+    first_failure: FirstFailure | None = None
     arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     # The smallest relative error these settings were measured to catch wherever it exceeds
     # twice the absolute tolerance (Tolerances.resolves); None where not measured.
@@ -246,7 +257,8 @@ class CheckReport:
 
     @property
     def passed(self) -> bool:
-        return all(layer.passed for layer in self.layers)
+        forward = self.forward is None or self.forward.passed
+        return forward and all(layer.passed for layer in self.layers)
 
     @property
     def checks(self) -> tuple[QuantityCheck, ...]:
@@ -257,6 +269,15 @@ class CheckReport:
         if self.resolves is None:
             return ""
         return f"resolves errors above {100 * self.resolves:.2g} % ({self.dtype}, {self.method})"
+
+    @property
+    def checked(self) -> tuple[QuantityCheck, ...]:
+        """The rows that were checked (skipped ones left out)."""
+        return tuple(check for check in self.checks if not check.skipped)
+
+    @property
+    def skipped(self) -> tuple[QuantityCheck, ...]:
+        return tuple(check for check in self.checks if check.skipped)
 
     @property
     def coverage(self) -> Coverage | None:
@@ -312,6 +333,9 @@ class CheckReport:
             "diagnosis": self.diagnosis,
             "warnings": list(self.warnings),
             "impl": self.impl,
+            "forward": None if self.forward is None else self.forward.to_dict(),
+            "first_failure": None if self.first_failure is None else self.first_failure.to_dict(),
+            "skipped": len(self.skipped),
             "layers": [layer.to_dict() for layer in self.layers],
         }
 

@@ -71,6 +71,8 @@ class SweepReport:
     steps: tuple[float, ...]
     rows: tuple[SweepRow, ...]
     recommended_eps: float
+    # (symbol, why) of each row not checked at any step, such as a φ your backward does not give.
+    not_checked: tuple[tuple[str, str], ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -90,6 +92,7 @@ class SweepReport:
             "recommended_eps": self.recommended_eps,
             "summary": self.summary(),
             "rows": [row.to_dict() for row in self.rows],
+            "not_checked": [{"check": symbol, "note": note} for symbol, note in self.not_checked],
         }
 
     def summary(self) -> str:
@@ -102,9 +105,12 @@ class SweepReport:
         if numerical:
             sentences.append(self._numerical_sentence(numerical))
         if not bugs and not numerical:
-            sentences.append(
-                f"Every check passes at the configured eps {format_step(self.configured_eps)}."
-            )
+            every = "Every checked row passes" if self.not_checked else "Every check passes"
+            sentences.append(f"{every} at the configured eps {format_step(self.configured_eps)}.")
+        if self.not_checked:
+            names = ", ".join(symbol for symbol, _ in self.not_checked)
+            why = self.not_checked[0][1].removeprefix("not checked: ").rstrip(".")
+            sentences.append(f"Not checked at any eps: {names} ({why}).")
         return " ".join(sentences)
 
     def _numerical_sentence(self, rows: list[SweepRow]) -> str:

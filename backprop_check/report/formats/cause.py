@@ -6,7 +6,8 @@ its own hint would describe the inherited error, not a mistake of its own. Rows 
 failing φ (a ∇W^j or ∇b^j whose φ^j passes, a φ^j whose φ^{j+1} passes) fail on their own.
 
 The cause is the first failure met going from the output layer down, φ before ∇W and ∇b: the row
-the diagnosis names.
+the diagnosis names. A failing forward row (your loss against the config's network) comes before
+them all, and every failing row follows from it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..data import CheckReport, QuantityCheck
 __all__ = ["Causes", "causes", "failing", "row_symbol"]
 
 _QUANTITIES = ("phi", "W", "b")
+_FORWARD = "the forward row"
 
 
 def row_symbol(check: QuantityCheck) -> str:
@@ -52,6 +54,10 @@ def causes(report: CheckReport) -> Causes:
     """The cause and the consequences of ``report``'s failures (none when it passes)."""
     ordered = _backward_order(report)
     failures = [check for check in ordered if failing(check)]
+    if report.forward is not None and not report.forward.passed:
+        # Your loss is not the config's network: every failing row compares against it, so
+        # each inherits that difference; the forward row is the cause (the diagnosis says it).
+        return Causes(follows={(c.layer, c.quantity): _FORWARD for c in failures})
     if not failures:
         return Causes()
     wrong_phi = _wrong_phi_layers(report)

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from ..data import CheckReport, LayerReport, QuantityCheck
 from .cause import Causes, causes, failing, row_symbol
 from .layout import Column, Line, Span, line_of, pack, table, table_width, wrap
-from .sentences import header_lines, layer_title, number, result_cell, verdict_line, worst_cell
+from .sentences import (
+    first_failure_words,
+    forward_line,
+    header_lines,
+    layer_title,
+    number,
+    result_cell,
+    verdict_line,
+    worst_cell,
+)
 
 __all__ = ["FULL_WIDTH", "check_lines", "title_lines"]
 
@@ -82,7 +91,7 @@ def _worst_detail(check: QuantityCheck, found: Causes) -> str:
 
 _FIELDS = (
     _Field("check", "check", "check", "left", lambda c, f: row_symbol(c), detail=lambda c, f: ""),
-    _Field("eq", "eq.", "eq.", "right", lambda c, f: str(c.equation), label="Eq. "),
+    _Field("eq", "eq.", "eq.", "right", lambda c, f: c.equation_label, label="Eq. "),
     _Field("shape", "shape", "shape", "right", lambda c, f: "×".join(map(str, c.shape)), "shape "),
     _Field("abs", "max abs err", "abs err", "right", _number("max_abs_error"), "max abs err "),
     _Field("rel", "max rel err", "rel err", "right", _number("max_rel_error"), "max rel err "),
@@ -130,7 +139,11 @@ def check_lines(report: CheckReport, *, width: int) -> list[Line]:
     """The whole report of one config, every line at most ``width`` cells wide."""
     found = causes(report)
     lines = title_lines(header_lines(report), width)
-    if found.cause is not None:
+    forward = forward_line(report)
+    if forward is not None:  # your loss against the config's network comes before any row
+        role = "pass" if report.forward is not None and report.forward.passed else "fail"
+        lines += [(), *wrap(forward, width, indent=_INDENT, role=role)]
+    if found.cause is not None or report.first_failure is not None:
         lines += [(), *_cause_lines(report, found, width)]
     lines += [tail for warning in report.warnings for tail in _warning(warning, width)]
     fields = [f for f in _FIELDS if f.key != "from" or report.impl is not None]
@@ -142,7 +155,7 @@ def check_lines(report: CheckReport, *, width: int) -> list[Line]:
         lines += _layer_table(layer, fields, layout, found, width)
         lines += _notes(layer, found, width, said=report.diagnosis)
     lines.append(())
-    if found.cause is None:
+    if found.cause is None and report.first_failure is None:
         lines += wrap(report.diagnosis, width, indent=_INDENT)
     verdict, _, rest = verdict_line(report).partition(":")
     role = "fail" if found.cause is not None or not report.passed else "pass"
@@ -176,9 +189,15 @@ def _warning(text: str, width: int) -> list[Line]:
 def _cause_lines(report: CheckReport, found: Causes, width: int) -> list[Line]:
     """The diagnosis first: which row, which equation at which layer, and its hint."""
     cause = found.cause
-    assert cause is not None
-    heading = f"Cause: {row_symbol(cause)}, Eq. {cause.equation} at layer {cause.layer}"
-    if cause.sources:
+    named = first_failure_words(report)
+    if named is not None:
+        heading = f"Cause: {named[0]}, {named[1]}"
+    else:
+        assert cause is not None
+        heading = f"Cause: {row_symbol(cause)}, Eq. {cause.equation} at layer {cause.layer}"
+    if report.forward is not None and not report.forward.passed:
+        heading += f", from your {report.forward.source}"
+    elif cause is not None and cause.sources:
         heading += f", from your {' and '.join(cause.sources)}"
     lines = wrap(heading, width, indent=_INDENT, role="fail")
     lines += wrap(report.diagnosis, width, first=_INDENT, indent=_INDENT)

@@ -18,7 +18,16 @@ from ..data.selftest import SelftestReport
 from ..data.sweep import SweepReport, format_step
 from .cause import Causes, causes, failing, row_symbol
 from .heat import legend
-from .sentences import header_lines, layer_title, number, result_cell, verdict_line, worst_cell
+from .sentences import (
+    first_failure_words,
+    forward_line,
+    header_lines,
+    layer_title,
+    number,
+    result_cell,
+    verdict_line,
+    worst_cell,
+)
 from .summary import STATUS_MARKS
 from .svg import heatmap_svg, sweep_svg
 
@@ -86,6 +95,10 @@ def _report(report: CheckReport) -> list[str]:
     found = causes(report)
     title, *meta = header_lines(report)
     body = [f"<h1>{escape(title)}</h1>", *(f'<p class="meta">{escape(line)}</p>' for line in meta)]
+    forward = forward_line(report)
+    if forward is not None:  # your loss against the config's network, before any row
+        kind = "pass" if report.forward is not None and report.forward.passed else "fail"
+        body.append(f'<div class="box {kind}" id="forward">{escape(forward)}</div>')
     body.append(_diagnosis(report, found))
     body += [f'<div class="box warn"><b>Warning:</b> {escape(w)}</div>' for w in report.warnings]
     for layer in reversed(report.layers):
@@ -96,11 +109,16 @@ def _report(report: CheckReport) -> list[str]:
 
 
 def _diagnosis(report: CheckReport, found: Causes) -> str:
-    if found.cause is None:
+    named = first_failure_words(report)
+    if found.cause is None and named is None:
         return f'<div class="box pass"><b>Passed.</b> {escape(report.diagnosis)}</div>'
     cause = found.cause
-    heading = f"Cause: {row_symbol(cause)}, Eq. {cause.equation} at layer {cause.layer}"
-    if cause.sources:
+    if named is not None:
+        heading = f"Cause: {named[0]}, {named[1]}"
+    else:
+        assert cause is not None
+        heading = f"Cause: {row_symbol(cause)}, Eq. {cause.equation} at layer {cause.layer}"
+    if cause is not None and cause.sources:
         heading += f", from your {' and '.join(cause.sources)}"
     by_source: dict[str, list[str]] = {}
     for layer in reversed(report.layers):
@@ -154,7 +172,7 @@ def _row(check: QuantityCheck, found: Causes) -> str:
     )  # fmt: skip
     cells = [
         (row_symbol(check), ""),
-        (str(check.equation), "n"),
+        (check.equation_label, "n"),
         ("×".join(map(str, check.shape)), "n"),
         *((value, "n") for value in numbers),
         (worst_cell(check), ""),

@@ -93,6 +93,7 @@ def _suite(result: RunResult, classname: str) -> ET.Element:
         return _invalid_suite(result, classname)
     report = result.report
     checks = report.checks
+    forward = report.forward
     # The config's own time includes loading it; without one, the rows' times add up.
     seconds = result.seconds
     if seconds is None:
@@ -101,14 +102,17 @@ def _suite(result: RunResult, classname: str) -> ET.Element:
         "testsuite",
         _attributes(
             name=result.config,
-            tests=len(checks),
-            failures=sum(not check.passed for check in checks),
+            tests=len(checks) + (forward is not None),
+            failures=sum(not check.passed for check in checks)
+            + (forward is not None and not forward.passed),
             errors=0,
-            skipped=0,
+            skipped=len(report.skipped),
             time=_seconds(seconds),
         ),
     )
     suite.append(_properties(report))
+    if forward is not None:
+        suite.append(_forward_case(report, classname))
     found = causes(report)
     for check in checks:
         suite.append(_testcase(check, report, classname, found))
@@ -164,6 +168,19 @@ def _properties(report: CheckReport) -> ET.Element:
     return properties
 
 
+def _forward_case(report: CheckReport, classname: str) -> ET.Element:
+    """The forward row: your loss against the config's network."""
+    forward = report.forward
+    assert forward is not None
+    case = ET.Element("testcase", _attributes(name="forward", classname=classname, time=0))
+    if not forward.passed:
+        failure = ET.SubElement(
+            case, "failure", _attributes(message=forward.sentence, type="ForwardMismatch")
+        )
+        failure.text = _xml_text("\n".join(filter(None, [forward.sentence, forward.hint])))
+    return case
+
+
 def _testcase(
     check: QuantityCheck, report: CheckReport, classname: str, found: Causes
 ) -> ET.Element:
@@ -171,7 +188,9 @@ def _testcase(
         "testcase",
         _attributes(name=_row_name(check), classname=classname, time=_seconds(check.seconds)),
     )
-    if not check.passed:
+    if check.skipped:
+        ET.SubElement(case, "skipped", _attributes(message=check.note or "not checked"))
+    elif not check.passed:
         failure = ET.SubElement(
             case,
             "failure",

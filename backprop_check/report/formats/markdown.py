@@ -73,16 +73,20 @@ def _summary_row(result: RunResult) -> list[str]:
     if report is None:
         first_line = (result.error or "").strip().splitlines() or ["could not be checked"]
         return [_cell(result.config), status, "—", "—", "—", _cell(first_line[0])]
-    checks = report.checks
+    checks = report.checked
     failed = sum(not check.passed for check in checks)
+    if report.forward is not None:
+        checks += (report.forward,)  # type: ignore[assignment]
+        failed += not report.forward.passed
     return [
         _cell(result.config),
         status,
         _cell(report.loss),
         _cell(report.method),
-        f"{failed} of {len(checks)}",
-        # A pass needs no explanation; the count already says it.
-        _cell(report.diagnosis) if failed else "—",
+        f"{failed} of {len(checks)}"
+        + (f" ({len(report.skipped)} not checked)" * bool(report.skipped)),
+        # A pass needs no explanation, unless rows were not checked: the count says the rest.
+        _cell(report.diagnosis) if failed or report.skipped else "—",
     ]
 
 
@@ -92,6 +96,13 @@ def _details(result: RunResult) -> str:
         return heading + "\n\n" + _fenced(result.error or "could not be checked")
     report = result.report
     blocks = [heading, _checks_table(report), f"**Diagnosis:** {_cell(report.diagnosis)}"]
+    if report.forward is not None:
+        forward = report.forward
+        blocks.insert(
+            1,
+            f"**Forward:** {_cell(forward.sentence)}"
+            + (f" {_cell(forward.hint)}" if forward.hint else ""),
+        )
     found = causes(report)
     notes = []
     for check in report.checks:
@@ -118,11 +129,11 @@ def _checks_table(report: CheckReport) -> str:
             [
                 str(check.layer),
                 quantity_symbol(check.quantity, check.layer),
-                str(check.equation),
+                check.equation_label,
                 number(c.max_abs_error),
                 number(c.max_rel_error),
                 f"{c.failed}/{c.checked}",
-                "✅ pass" if check.passed else "❌ **FAIL**",
+                "⏭️ not checked" if check.skipped else "✅ pass" if check.passed else "❌ **FAIL**",
             ]
         )
     return _table(

@@ -11,6 +11,8 @@ from ..data import CheckReport, LayerReport, QuantityCheck, RunResult
 
 __all__ = [
     "METHOD_NAMES",
+    "first_failure_words",
+    "forward_line",
     "header_lines",
     "interrupted_summary",
     "layer_title",
@@ -58,9 +60,9 @@ def header_lines(report: CheckReport) -> list[str]:
     lines += [report.resolution()] if report.resolves is not None else []
     if report.impl is not None:
         used = sorted({name for check in report.checks for name in check.sources})
-        lines.append(
-            f"your code: {report.impl} ({', '.join(used) or 'no step used'}); the rest is built in"
-        )
+        # A whole backward of yours gives every checked row: nothing else is built in.
+        rest = "; the rest is built in" if any(not c.sources for c in report.checked) else ""
+        lines.append(f"your code: {report.impl} ({', '.join(used) or 'no step used'}){rest}")
     return lines
 
 
@@ -94,15 +96,49 @@ def worst_cell(check: QuantityCheck) -> str:
 
 
 def verdict_line(report: CheckReport) -> str:
-    """'PASSED: 9 of 9 checks.', saying how much was seen when not every element was."""
-    checks = report.checks
+    """'PASSED: 9 of 9 checks.', saying how much was seen when not every element was, and
+    counting only the rows that were checked (the forward row among them)."""
+    checks = report.checked
     failed = sum(not check.passed for check in checks)
+    total = len(checks) + (report.forward is not None)
+    if report.forward is not None:
+        failed += not report.forward.passed
+    rows = "checked rows" if report.skipped else "checks"
     if failed:
-        line = f"FAILED: {failed} of {len(checks)} checks failed"
+        line = f"FAILED: {failed} of {total} {rows} failed"
     else:
-        line = f"PASSED: {len(checks)} of {len(checks)} checks"
+        line = f"PASSED: {total} of {total} {rows}"
+    if report.skipped:
+        line += f"; {len(report.skipped)} not checked"
     coverage = report.coverage
     return line + (f"; {coverage.statement()}." if coverage is not None else ".")
+
+
+def forward_line(report: CheckReport) -> str | None:
+    """The forward row, before the tables: your loss against the config's network."""
+    forward = report.forward
+    if forward is None:
+        return None
+    verdict = "pass" if forward.passed else "FAIL"
+    return f"forward ({forward.source}): {forward.sentence} · {verdict}"
+
+
+def first_failure_words(report: CheckReport, *, at: str = " at layer ") -> tuple[str, str] | None:
+    """The row the diagnosis names and where: ('φ¹', 'Eq. 2 at layer 1'; ``at`` joins the two),
+    or ('the forward row', 'your loss ≠ the config's network'); None when nothing failed. A φ
+    named from ∇W and ∇b (φ not checked) says so."""
+    first = report.first_failure
+    if first is None:
+        return None
+    if first.quantity == "forward" or first.layer is None:
+        return "the forward row", "your loss ≠ the config's network"
+    symbol = quantity_symbol(first.quantity, first.layer)
+    by_key = {(c.layer, c.quantity): c for c in report.checks}
+    row = by_key.get((first.layer, first.quantity))
+    if row is not None and row.skipped:
+        symbol += " (not checked; told by ∇W and ∇b)"
+    equation = f"Eq. {first.equation}" if first.equation is not None else "no equation"
+    return symbol, f"{equation}{at}{first.layer}"
 
 
 def interrupted_summary(
@@ -110,10 +146,12 @@ def interrupted_summary(
 ) -> str:
     """What a run over configs had checked when Ctrl-C stopped it."""
     failed = [row for row in completed if not row.passed]
+    skipped = sum(row.skipped for row in completed)
     finished = ", ".join(f"{r.config} {r.status}" for r in results)
     text = f"Interrupted while checking {current}: {len(completed)} of {total} checks done"
     if completed:
-        text += f", {len(completed) - len(failed)} passed, {len(failed)} failed"
+        text += f", {len(completed) - len(failed) - skipped} passed, {len(failed)} failed"
+        text += f", {skipped} not checked" if skipped else ""
         if failed:
             text += " (" + ", ".join(quantity_symbol(r.quantity, r.layer) for r in failed) + ")"
     return text + "." + (f" Finished before it: {finished}." if finished else "")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ..data import RunResult
 from .cause import causes, row_symbol
 from .layout import Line, Span, wrap
+from .sentences import first_failure_words
 
 __all__ = ["STATUS_MARKS", "summary_lines", "totals_line"]
 
@@ -32,18 +33,23 @@ def _what(result: RunResult) -> str:
     if report is None:
         first_line = (result.error or "could not be checked").strip().splitlines()
         return f": {first_line[0] if first_line else 'could not be checked'}"
-    checks = report.checks
+    checks = report.checked
     failed = sum(not check.passed for check in checks)
+    total = len(checks) + (report.forward is not None)
+    failed += report.forward is not None and not report.forward.passed
     coverage = "" if report.coverage is None else f"; {report.coverage.statement()}"
+    unchecked = f", {len(report.skipped)} not checked" if report.skipped else ""
     if not failed:
-        return f" ({len(checks)} checks{coverage})"
+        return f" ({total} checks{unchecked}{coverage})"
+    named = first_failure_words(report, at=", layer ")
     cause = causes(report).cause
-    where = (
-        f"{row_symbol(cause)} (Eq. {cause.equation}, layer {cause.layer}) first"
-        if cause is not None
-        else "see its table"
-    )
-    return f": {failed} of {len(checks)} checks fail, {where}{coverage}"
+    if named is not None:
+        where = f"{named[0]} ({named[1]}) first"
+    elif cause is not None:
+        where = f"{row_symbol(cause)} (Eq. {cause.equation}, layer {cause.layer}) first"
+    else:
+        where = "see its table"
+    return f": {failed} of {total} checks fail{unchecked}, {where}{coverage}"
 
 
 def totals_line(results: Sequence[RunResult], *, width: int) -> list[Line]:
