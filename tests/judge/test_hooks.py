@@ -266,10 +266,10 @@ def test_every_hook_is_called_with_the_parameters_the_contract_declares(
 
 
 def test_the_docs_list_every_hook_as_the_contract_declares() -> None:
-    readme = (ROOT / "docs" / "your-network.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "your-network.md").read_text(encoding="utf-8")
     docstring = hooks_module.__doc__ or ""
     for hook in HOOKS.values():
-        assert f"`{hook.signature}`" in readme, hook.signature
+        assert f"`{hook.signature}`" in page, hook.signature
         assert hook.signature in docstring
     assert hook_table() in docstring
 
