@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from backprop_check.cli import main
+from backprop_check.spec.impl_section import IMPL_DEFAULTS
 
 from ..helpers import impl_project
 
@@ -176,18 +177,8 @@ def test_init_with_impl_writes_code_and_block_that_pass(
         "wrote mine.yaml and my_backprop.py; check it with: bpcheck run mine.yaml\n"
     )
     document = yaml.safe_load(Path("mine.yaml").read_text())
-    assert document["impl"] == {
-        "file": "my_backprop.py",
-        "backward": "backward",
-        "layout": "rows",
-        "per_sample": False,
-        "weights": "out_in",
-        "biases": "flat",
-        "labels": "one_hot",
-        "returns": ["dW", "db"],
-        "reduce": "mean",
-        "loss": None,
-    }
+    # The whole block, every key at its default but the file: nothing left for the user to guess.
+    assert document["impl"] == {**IMPL_DEFAULTS, "file": "my_backprop.py"}
     assert "def backward(weights, biases, x, y):" in Path("my_backprop.py").read_text()
     run = runner.invoke(main, ["run", "mine.yaml"])
     assert run.exit_code == 0, run.output
