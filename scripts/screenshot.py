@@ -1,7 +1,7 @@
 """Regenerate the pictures of bpcheck's output: the docs' failing run and the HTML report.
 
     python scripts/screenshot.py                      # docs/assets/failing-run.svg
-    python scripts/screenshot.py --png report.png     # also a screenshot of the HTML report
+    python scripts/screenshot.py --png docs/assets/html-report.png   # and the HTML report
 
 The SVG is the terminal at 80 columns, exported by rich from the real command's coloured output
 (run as a user runs it, in a subprocess). The PNG is the HTML report of the same run, rendered by
