@@ -68,7 +68,8 @@ from threadpoolctl import threadpool_info
 
 import backprop_check
 from backprop_check.core.network import Network
-from backprop_check.judge.checker import DEFAULT_JOBS, Checker
+from backprop_check.judge.budget import default_jobs
+from backprop_check.judge.checker import Checker
 from backprop_check.spec.build import build_problem
 from backprop_check.spec.config import Config, load_config
 
@@ -80,6 +81,8 @@ NAIVE_SUBSET = 2000
 TORCH_FULL_LIMIT = 15.0  # seconds: run gradcheck on every parameter when estimated below this
 TORCH_ATOL, TORCH_RTOL = 1e-5, 1e-3
 STARTUP_REPEATS = 5
+# What a check started now would use when given no --jobs: the load when the benchmark starts.
+DEFAULT_JOBS = default_jobs()
 CORETYPE = "OPENBLAS_CORETYPE"
 GiB = 2**30
 

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import os
 import re
+import shutil
 import signal
 import threading
 import time
@@ -369,3 +370,18 @@ def impl_project(
     path = folder / "net.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
+
+
+def example_with(folder: Path, example: str, **impl: Any) -> Path:
+    """A copy of configs/examples/<example> whose config's impl: block has ``impl`` changed (a key
+    given None is removed): the mis-declarations a new user makes, for the messages they see."""
+    copy = shutil.copytree(ROOT / "configs" / "examples" / example, folder / example)
+    (config,) = copy.glob("*.yaml")
+    document = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for key, value in impl.items():
+        if value is None:
+            del document["impl"][key]
+        else:
+            document["impl"][key] = value
+    config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return config

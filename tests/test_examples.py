@@ -232,10 +232,13 @@ def _shown(default: object) -> str:
     return str(default)
 
 
+@pytest.mark.parametrize("document", [GUIDE, ROOT / "README.md"], ids=["guide", "readme"])
 @pytest.mark.parametrize("key", impl_section.IMPL_KEYS)
-def test_the_guide_lists_every_impl_key_with_its_default_and_choices(key: str) -> None:
+def test_the_docs_list_every_impl_key_with_its_default_and_choices(
+    key: str, document: Path
+) -> None:
     rows = [
-        line for line in GUIDE.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
+        line for line in document.read_text(encoding="utf-8").splitlines() if line.startswith("| `")
     ]
     (row,) = [line for line in rows if line.startswith(f"| `{key}` |")]
     values = row.split("|")[2]

@@ -24,7 +24,7 @@ def build_checker(
 ) -> Checker:
     """The config at ``config`` with the command line's overrides, ready to check."""
     from ..errors import BackpropCheckError
-    from ..judge.checker import DEFAULT_JOBS, Checker
+    from ..judge.checker import Checker
     from ..numeric.engine import DEFAULT_MAX_MEMORY
     from ..spec.config import load_config
 
@@ -42,7 +42,7 @@ def build_checker(
     return Checker(
         configured,
         max_memory=max_memory or DEFAULT_MAX_MEMORY,
-        jobs=jobs or DEFAULT_JOBS,
+        jobs=jobs,
         user_code=user_code,
     )
 

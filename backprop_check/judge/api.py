@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from ..numeric.engine import DEFAULT_MAX_MEMORY
 from ..report.data import CheckReport, ProgressEvent
 from ..spec.config import Config, load_config
-from .budget import DEFAULT_JOBS
 from .checker import Checker
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ def check(
     impl: UserCodeSource | UserCode | None = None,
     progress: ProgressCallback | None = None,
     max_memory: int = DEFAULT_MAX_MEMORY,
-    jobs: int = DEFAULT_JOBS,
+    jobs: int | None = None,
     **overrides: Any,
 ) -> CheckReport:
     """Check the gradients of the network ``config`` describes (a path, a mapping or a Config).

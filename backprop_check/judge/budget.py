@@ -21,8 +21,8 @@ from ..numeric.targets import Target
 from ..spec.config import Config
 
 __all__ = [
-    "DEFAULT_JOBS",
     "available_cpus",
+    "default_jobs",
     "estimate_seconds",
     "format_size",
     "guard_memory",
@@ -58,13 +58,20 @@ def idle_cpus() -> int:
 # One engine thread per free CPU. On 2 CPUs that other work keeps busy (load 5), 1 thread beat 2
 # on the mnist-sized check in 5 of 6 runs (benchmarks/bench_engine.py: 2 threads took 0.93-1.41x
 # as long), a second thread only waiting for its share; a free CPU is worth a thread. Beyond 4
-# nothing was measured.
-DEFAULT_JOBS = min(idle_cpus(), 4)
+# nothing was measured. Worked out for each check, not once at import: `watch`, the pytest plugin
+# and the API live long, and the load moves.
+_MOST_JOBS = 4
 
 
-def usable_jobs(jobs: int) -> int:
-    """Threads worth starting: at least 1, at most the CPUs (more only split the budget)."""
-    return max(1, min(jobs, available_cpus()))
+def default_jobs() -> int:
+    """Engine threads when none are asked for: one per CPU the last minute's load leaves free."""
+    return min(idle_cpus(), _MOST_JOBS)
+
+
+def usable_jobs(jobs: int | None) -> int:
+    """Threads worth starting: ``jobs`` (None: :func:`default_jobs`), at least 1, at most the CPUs
+    (more only split the budget)."""
+    return max(1, min(default_jobs() if jobs is None else jobs, available_cpus()))
 
 
 @contextmanager

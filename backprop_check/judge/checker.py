@@ -38,7 +38,7 @@ from .analytic_side import (
     withheld,
 )
 from .assembly import assemble_report
-from .budget import DEFAULT_JOBS, estimate_seconds, guard_memory, thread_budget, usable_jobs
+from .budget import estimate_seconds, guard_memory, thread_budget, usable_jobs
 from .checked_loss import CheckedLoss
 from .compare import compare
 from .convention_hints import row_hint
@@ -53,7 +53,7 @@ from .step import usable_step
 if TYPE_CHECKING:
     from .hooks import UserCode
 
-__all__ = ["DEFAULT_JOBS", "AnalyticSide", "CheckInterrupted", "Checker", "ProgressEvent"]
+__all__ = ["AnalyticSide", "CheckInterrupted", "Checker", "ProgressEvent"]
 
 Array = np.ndarray
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -82,7 +82,7 @@ class Checker:
         config: Config,
         *,
         max_memory: int = DEFAULT_MAX_MEMORY,
-        jobs: int = DEFAULT_JOBS,
+        jobs: int | None = None,
         user_code: UserCode | None = None,
         analytic: AnalyticSide | None = None,
     ) -> None:

@@ -10,6 +10,7 @@ naming the ``impl`` key to change.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -259,6 +260,14 @@ def _shape_mismatch(
         for form in BIAS_SHAPES:
             if form != spec.biases and found == _bias_shape(form, _size(expected)):
                 return _declare("biases", spec.biases, form, f"{head} {_shape(expected)}")
+        if _keeps_the_batch(found, _size(expected), shapes.batch, spec.per_sample):
+            return ConventionError(
+                f"{head} {_shape(expected)} biases: {spec.biases} gives: it keeps an axis of the "
+                f"batch size (B = {shapes.batch}), as code written for one sample does when "
+                "handed the whole batch; declare per_sample: true, or your config does not "
+                "match your code.",
+                key_path=("impl", "per_sample"),
+            )
     elif len(found) == 2 and found == expected[::-1]:
         key, other = (
             ("weights", {"out_in": "in_out", "in_out": "out_in"}[spec.weights])
@@ -271,6 +280,11 @@ def _shape_mismatch(
         "the config's input_size and layers must match your code's.",
         key_path=("layers",),
     )
+
+
+def _keeps_the_batch(found: tuple[int, ...], units: int, batch: int, per_sample: bool) -> bool:
+    """A bias gradient (units, B) or (B, units): per-sample code's φ, never summed over a batch."""
+    return not per_sample and batch > 1 and found in {(units, batch), (batch, units)}
 
 
 def _size(shape: tuple[int, ...]) -> int:
@@ -296,7 +310,7 @@ def _kind(value: Any, conventions: Conventions, shapes: Shapes) -> str | None:
         return "loss" if array is not None and array.size == 1 else None
     if len(value) != shapes.depth:
         return None
-    found = [np.shape(item) for item in value]
+    found = [_shape_of(item) for item in value]
     candidates = {
         "dW": [{w, w[::-1]} for w in shapes.weights],
         "db": [{_bias_shape(form, w[0]) for form in BIAS_SHAPES} for w in shapes.weights],
@@ -313,14 +327,49 @@ def _kind(value: Any, conventions: Conventions, shapes: Shapes) -> str | None:
 def _check_order(
     values: list[Any], names: tuple[str, ...], shapes: Shapes, conventions: Conventions
 ) -> None:
-    """A tuple in another order than ``returns`` declares, told by the results' shapes."""
-    kinds = [_kind(value, conventions, shapes) for value in values]
-    if None in kinds or sorted(kinds) != sorted(names) or tuple(kinds) == names:  # type: ignore[type-var]
+    """A tuple in another order than ``returns`` declares, told by the results' shapes: in the
+    declared conventions first, else in any (a transposed dW in the other order)."""
+    if _fits(values, names, shapes, conventions):
         return
-    found = f"[{', '.join(k for k in kinds if k)}]"
+    orders = [
+        order
+        for order in itertools.permutations(names)
+        if order != names and _fits(values, order, shapes, conventions)
+    ]
+    if not orders:
+        kinds = [_kind(value, conventions, shapes) for value in values]
+        if None in kinds or sorted(kinds) != sorted(names) or tuple(kinds) == names:  # type: ignore[type-var]
+            return
+        orders = [tuple(k for k in kinds if k)]
+    found, *others = (f"[{', '.join(order)}]" for order in orders)
+    also = f" (or {', '.join(others)}, which the shapes fit as well)" if others else ""
     raise ConventionError(
         f"backward returned {found} (by their shapes) where returns declares "
-        f"[{', '.join(names)}]; declare returns: {found}, or your config does not match your "
-        "code.",
+        f"[{', '.join(names)}]; declare returns: {found}{also}, or your config does not match "
+        "your code.",
         key_path=("impl", "returns"),
     )
+
+
+def _fits(
+    values: list[Any], order: tuple[str, ...], shapes: Shapes, conventions: Conventions
+) -> bool:
+    """Whether each value has the declared shapes of the result ``order`` names in its place."""
+    for name, value in zip(order, values, strict=True):
+        if name == "loss":
+            if isinstance(value, (tuple, list, dict)) or np.size(value) != 1:
+                return False
+            continue
+        if not isinstance(value, (tuple, list)) or len(value) != shapes.depth:
+            return False
+        for layer, item in enumerate(value, start=1):
+            if _shape_of(item) != conventions.user_shape(name, layer, shapes):
+                return False
+    return True
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    try:
+        return np.shape(value)
+    except ValueError:  # a ragged list
+        return None

@@ -116,15 +116,25 @@ class UserBackward:
         except Exception as error:  # the user's code may raise anything
             problem = f"raised {describe_exception(error, self.context)}"
             if isinstance(error, (ValueError, IndexError, TypeError)):
-                problem += f". {self._called_with(*arguments)}"
+                problem += (
+                    f". {self._called_with(*arguments, indexing=isinstance(error, IndexError))}"
+                )
         except (SystemExit, GeneratorExit) as error:  # not ours to end the run; Ctrl-C is
             problem = f"stopped: {describe_exit(error, self.context)}"
         raise HookError(f"{self.context.name}: {name}{which} {problem}.")
 
-    def _called_with(self, weights: list[Array], biases: list[Array], x: Array, y: Array) -> str:
+    def _called_with(
+        self, weights: list[Array], biases: list[Array], x: Array, y: Array, *, indexing: bool
+    ) -> str:
         """The shapes it was given and the keys that chose them: a shape error in your code is
-        often a convention your code keeps and the config does not declare."""
+        often a convention your code keeps and the config does not declare (an IndexError with
+        one-hot y, often class labels used as indices: labels: index)."""
         spec = self.spec
+        labels = (
+            " (labels: index if it indexes with the labels, as probs[np.arange(N), y] does)"
+            if indexing and spec.labels == "one_hot"
+            else ""
+        )
 
         def shapes(arrays: Sequence[Array], name: str) -> str:
             return ", ".join(f"{name}{sup(j)} {_shape(a)}" for j, a in enumerate(arrays, 1))
@@ -134,7 +144,7 @@ class UserBackward:
             f"labels: {spec.labels}, per_sample: {str(spec.per_sample).lower()}), "
             f"{shapes(weights, 'W')} (weights: {spec.weights}), {shapes(biases, 'b')} "
             f"(biases: {spec.biases}): if your code expects other shapes, declare its "
-            "conventions in impl:, or your config does not match your code"
+            f"conventions in impl:{labels}, or your config does not match your code"
         )
 
     def _read(self, result: Any, shapes: Shapes, *, sample: int | None) -> dict[str, Any]:

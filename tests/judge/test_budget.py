@@ -144,6 +144,18 @@ def test_without_a_load_average_every_cpu_counts_as_free(monkeypatch) -> None:
     assert idle_cpus() == 3
 
 
+def test_a_check_given_no_jobs_reads_the_load_when_it_starts(monkeypatch) -> None:
+    # Not once at import: watch, the plugin and the API outlive the load they started under.
+    monkeypatch.setattr(budget, "available_cpus", lambda: 2)
+    monkeypatch.setattr(budget.os, "cpu_count", lambda: 2)
+    seen = []
+    for load in (0.1, 5.0, 0.1):
+        monkeypatch.setattr(budget.os, "getloadavg", lambda load=load: (load, load, load))
+        seen.append(Checker(load_config(small_config())).jobs)
+    assert seen == [2, 1, 2]
+    assert Checker(load_config(small_config()), jobs=1).jobs == 1
+
+
 _TEN_MILLION = {
     # 784 → 4096 → 2048 → 10: 11.6 M parameters, the largest tensor 8.4 M.
     "input_size": 784,

@@ -1,4 +1,5 @@
-"""The conventions module alone: what is handed to your code, and what is read back."""
+"""The conventions module: what is handed to your code, what is read back, and the key a
+mismatch names (through the command line, on the worked examples with a key changed)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from backprop_check.cli import main
 from backprop_check.judge.conventions import ConventionError, Conventions, Shapes, combine
 from backprop_check.spec.impl_section import ImplSpec
+
+from ..helpers import example_with
 
 SHAPES = Shapes(weights=((4, 3), (2, 4)), batch=5)
 
@@ -141,3 +146,62 @@ def test_the_scale_of_the_checked_loss() -> None:
     assert _conventions(reduce="sum").loss_factor(8) == 8.0
     assert _conventions().phi_factor(8) == pytest.approx(1 / 8)
     assert _conventions(reduce="sum").phi_factor(8) == 1.0
+
+
+# ------------------------------------------------------------------ the key a message names
+
+
+def test_a_tuple_in_another_order_of_returns_names_the_order(runner: CliRunner, tmp_path: Path):
+    # Nielsen's backprop returns (nabla_b, nabla_w); declared [dW, db], its shapes fit [db, dW].
+    config = example_with(tmp_path, "nielsen_network", returns=["dW", "db"])
+    result = runner.invoke(main, ["run", str(config)])
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert "key 'impl.returns'" in message
+    assert (
+        "returned [db, dW] (by their shapes) where returns declares [dW, db]; declare returns: "
+        "[db, dW], or your config does not match your code."
+    ) in message
+    assert "'layers'" not in message
+
+
+def test_an_order_the_shapes_fit_twice_names_both(rng: np.random.Generator) -> None:
+    # One sample as a column: a column bias (4, 1) and a φ (4, 1) look alike.
+    shapes = Shapes(weights=((4, 3), (2, 4)), batch=1)
+    conventions = _conventions(layout="columns", biases="column", returns=("dW", "db", "phi"))
+    dW = [rng.normal(size=w) for w in shapes.weights]
+    db = [rng.normal(size=(w[0], 1)) for w in shapes.weights]
+    phi = [rng.normal(size=(w[0], 1)) for w in shapes.weights]
+    assert conventions.read((dW, db, phi), shapes)["dW"][0].shape == (4, 3)
+    with pytest.raises(ConventionError) as raised:
+        conventions.read((db, dW, phi), shapes)
+    assert raised.value.key_path == ("impl", "returns")
+    assert (
+        "declare returns: [db, dW, phi] (or [phi, dW, db], which the shapes fit as well)"
+    ) in str(raised.value)
+
+
+def test_a_bias_gradient_keeping_the_batch_axis_names_per_sample(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # Nielsen's per-sample backprop handed the whole batch (5 columns): nabla_b is (4, 5).
+    config = example_with(tmp_path, "nielsen_network", per_sample=None)
+    result = runner.invoke(main, ["run", str(config)])
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert "key 'impl.per_sample'" in message
+    assert (
+        "returned ∇b¹ (db[0]) of shape (4, 5) where (4, 1) biases: column gives: it keeps an "
+        "axis of the batch size (B = 5), as code written for one sample does when handed the "
+        "whole batch; declare per_sample: true, or your config does not match your code."
+    ) in message
+
+
+def test_a_bias_of_other_sizes_still_names_the_layers(rng: np.random.Generator) -> None:
+    ours = _results(rng)
+    wrong = [rng.normal(size=7), ours["db"][1]]
+    with pytest.raises(ConventionError) as raised:
+        _conventions().read((ours["dW"], wrong), SHAPES)
+    assert raised.value.key_path == ("layers",)
