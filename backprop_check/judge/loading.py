@@ -1,10 +1,12 @@
 """Running a user's code: importing their file, calling into it, and saying where it went wrong.
 
-While the file loads and during every call into it, its folder and the working directory are
-importable (the code beside it imports as it would when run there), whatever it prints goes to
-stderr (stdout carries the report), and afterwards sys.path is restored and the modules it
-imported from those folders are forgotten, so that two configs whose folders each ship a
-``network.py`` get their own. An error is attributed to the file and line where it happened.
+While the file loads and during every call into it, its folder is importable ahead of everything
+(the code beside it imports as it would when run there) and the working directory behind
+everything (a scratch ``random.py`` where bpcheck was started must not stand in for the standard
+library's and fail correct code), whatever it prints goes to stderr (stdout carries the report),
+and afterwards sys.path is restored and the modules it imported from those folders are
+forgotten, so that two configs whose folders each ship a ``network.py`` get their own.
+An error is attributed to the file and line where it happened.
 """
 
 from __future__ import annotations
@@ -52,17 +54,20 @@ _CALLS = threading.RLock()
 
 @dataclass(frozen=True)
 class UserContext:
-    """Where a user's code lives: its file (None for functions handed over in Python), and the
-    folders that are importable while it runs."""
+    """Where a user's code lives: its file (None for functions handed over in Python), the
+    folders importable before everything else while it runs, and those importable after."""
 
     path: Path | None
     folders: tuple[Path, ...] = ()
+    last_folders: tuple[Path, ...] = ()
     _depth: list[int] = field(default_factory=lambda: [0], compare=False, repr=False)
 
     @classmethod
     def for_file(cls, path: Path) -> UserContext:
-        folders = [path.resolve().parent, Path.cwd().resolve()]
-        return cls(path=path, folders=tuple(dict.fromkeys(folders)))
+        """The file's folder first, as for ``python file.py``; the working directory last."""
+        folder, working = path.resolve().parent, Path.cwd().resolve()
+        last = () if working == folder else (working,)
+        return cls(path=path, folders=(folder,), last_folders=last)
 
     @property
     def name(self) -> str:
@@ -77,9 +82,12 @@ class UserContext:
                 yield
                 return
             self._depth[0] += 1
-            added = [str(f) for f in self.folders if str(f) not in sys.path]
+            first = [str(f) for f in self.folders if str(f) not in sys.path]
+            last = [str(f) for f in self.last_folders if str(f) not in sys.path]
+            added = first + last
             before = set(sys.modules)
-            sys.path[:0] = added
+            sys.path[:0] = first
+            sys.path.extend(last)
             try:
                 with contextlib.redirect_stdout(sys.stderr):
                     yield
@@ -106,7 +114,8 @@ class UserContext:
             return False
         if any(resolved.startswith(root + "/") for root in _NOT_USERS):
             return False
-        return any(resolved.startswith(str(folder) + "/") for folder in self.folders)
+        folders = self.folders + self.last_folders
+        return any(resolved.startswith(str(folder) + "/") for folder in folders)
 
     def call(self, function: Callable[..., Any], *arguments: Any) -> Any:
         """``function(*arguments)`` inside :meth:`active`."""

@@ -200,3 +200,57 @@ def test_a_syntax_error_in_the_sibling_names_the_sibling(tmp_path: Path, elsewhe
     assert message.startswith(f"{helper}, line 3: is not valid Python (")
     assert message.endswith(f"); {path.parent / 'network.py'} imports it.")
     assert "netmath_issue10" not in sys.modules
+
+
+# A module the user's code imports from what is installed, named like a scratch file that sits in
+# the working directory (bpcheck is often started from a shared folder such as /tmp).
+_INSTALLED = "installed_lib_issue10"
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of installed modules on sys.path, holding a correct ``_INSTALLED``."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / f"{_INSTALLED}.py").write_text("SCALE = 1.0\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    yield site
+    sys.modules.pop(_INSTALLED, None)
+
+
+def _imports_installed(project: Path) -> Path:
+    """The project's network.py with its SCALE taken from the installed module, lazily."""
+    path = _project(project)
+    code = path.parent / "network.py"
+    code.write_text(
+        code.read_text().replace(
+            "    phi2 = SCALE *", f"    from {_INSTALLED} import SCALE\n    phi2 = SCALE *"
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_scratch_file_in_the_working_directory_does_not_shadow_installed_modules(
+    tmp_path: Path, elsewhere: Path, installed: Path
+) -> None:
+    # Correct code must not fail because of where bpcheck was started: a stray module of the same
+    # name in the working directory comes after the installed one, as it does for `python file.py`.
+    (elsewhere / f"{_INSTALLED}.py").write_text(
+        "raise RuntimeError('a scratch file, not the installed module')\n", encoding="utf-8"
+    )
+    path = _imports_installed(tmp_path / "project")
+    report = check(path)
+    assert report.passed, report.diagnosis
+    assert sys.modules[_INSTALLED].__file__ == str(installed / f"{_INSTALLED}.py")
+
+
+def test_a_module_only_in_the_working_directory_is_still_importable(
+    tmp_path: Path, elsewhere: Path
+) -> None:
+    path = _project(tmp_path / "project", module="netmath_cwd_issue10")
+    (path.parent / "netmath_cwd_issue10.py").rename(elsewhere / "netmath_cwd_issue10.py")
+    path_before = list(sys.path)
+    assert check(path).passed
+    assert sys.path == path_before
+    assert "netmath_cwd_issue10" not in sys.modules
