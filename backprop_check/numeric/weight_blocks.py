@@ -13,10 +13,24 @@ Y_s log Σ_c p_sc e^{Δa g'_c}. For W^j[i, k] the rows of one sample share g' pe
 matrix-vector product with p_s: little beyond the exps themselves. The sum needs no max-shift
 while every |Δa g'| stays small; rows where it might not, or where some unit between j and J
 could change side, are left to the engine's own row-by-row path.
+
+Where σ^j is linear over the whole step as well (no unit of layer j within reach of a kink), Δa
+is σ'(z)·Δz exactly and the exps are not needed at all: with the moments
+M_n = Σ_c p_sc g'_c^n of each unit,
+
+    Σ_c p_sc e^{Δa g'_c} = 1 + Σ_{n≥1} Δa^n M_n / n!,
+
+so ΔL_s = Y_s log1p(Σ_{n=1..N} Δa^n M_n/n!), a product of a units × N and an N × inputs matrix
+per sample. |M_n| ≤ τ_g^n with τ_g = max_c |g'_c|, so the terms left out add up to at most
+τ^{N+1}/(N+1)! e^τ, τ = max |Δa| τ_g; N is the fewest terms that keep this below 2^-60, far under
+the rounding of the sum of exps (an ulp of 1, 2^-52), which it also avoids: log1p keeps the
+relative precision of a small change. Past N_MAX terms the exps are taken.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +53,12 @@ _SAFE_EXPONENT = 30.0
 # Numbers in one sample's (classes × inputs × units) exponent block: big enough that numpy's
 # per-call cost vanishes, small enough to stay in cache.
 _BLOCK_NUMBERS = 1 << 19
+# The moment series: the most terms it takes, and the bound on what it leaves out (absolute,
+# on a sum near 1).
+_SERIES_TERMS = 8
+_SERIES_REMAINDER = 2.0**-60
+# Numbers per group of samples the series handles at once: in cache, and few numpy calls.
+_SERIES_NUMBERS = 1 << 18
 
 
 def block_columns(classes: int, units: int) -> int:
@@ -115,6 +135,16 @@ class WeightBlocks:
         self.gains = gains - shift[:, None, :]
         self.largest_gain = np.max(np.abs(self.gains), axis=1)
 
+    @functools.cached_property
+    def moments(self) -> Array:
+        """(B, _SERIES_TERMS, units): M_n/n! = Σ_c p_sc g'_c^n / n! for n = 1, 2, …"""
+        moments = np.empty((self.gains.shape[0], _SERIES_TERMS, self.gains.shape[2]))
+        power = np.ones_like(self.gains)
+        for n in range(1, _SERIES_TERMS + 1):
+            power *= self.gains / n
+            moments[:, n - 1] = np.einsum("sc,sci->si", self.p, power)
+        return moments
+
     @classmethod
     def build(
         cls,
@@ -189,21 +219,28 @@ class WeightBlocks:
         # One buffer for every sample's exponents: a fresh one each time costs page faults.
         buffer = np.empty(self.gains.shape[1] * totals.size, dtype=dtype)
         rest: list[tuple[Array, Array, Array]] = []
-        for s in range(block.z.shape[0]):
+        by_series = self._series_samples(block)
+        left = np.ones(block.z.shape[0], dtype=bool)
+        if by_series is not None:
+            totals += self._series_totals(block, units, *by_series)
+            left = ~by_series[0]
+        resting = None if block.resting is None else np.any(block.resting, axis=1)
+        for s in np.flatnonzero(left if resting is None else left | resting):
             live, moving_inputs = np.flatnonzero(block.moving[s]), block.moving_inputs(s)
-            if block.resting is not None and block.resting[s].any():
+            if resting is not None and resting[s]:
                 flags[block.resting_rows(s)] |= side_flags(
                     block.shifts[s, moving_inputs][None, None, :],
                     np.zeros((1, 1, 1), dtype=block.z.dtype),
                     0,
                 )
-            if live.size == 0 or moving_inputs.size == 0:
+            if not left[s] or live.size == 0 or moving_inputs.size == 0:
                 continue
             z_live = block.z[s, live]
+            where = np.ix_(live, moving_inputs)
+            near_kink = self.activation.kinks and np.any(np.abs(z_live) <= block.reach[s])
             moved = z_live[:, None] + block.shifts[s, moving_inputs]
             moves = self.activation.value(moved) - block.a[s, live][:, None]
-            where = np.ix_(live, moving_inputs)
-            if self.activation.kinks and np.any(np.abs(z_live) <= block.reach[s]):
+            if near_kink:
                 flags[where] |= side_flags(moved[None], z_live[None, :, None], 0)
             apart = self._apart(s, units[live], moves, block)
             if apart is not None:
@@ -242,6 +279,52 @@ class WeightBlocks:
         rise = moves.real
         apart = (rise >= up) | (-rise >= down)
         return apart if apart.any() else None
+
+    def _series_samples(self, block: _Block) -> tuple[Array, int] | None:
+        """The samples the moment series serves (a mask) and the terms they need (the module
+        docstring); None where it serves none.
+
+        It serves a sample when σ^j is linear over the whole step (no live unit within reach of
+        a kink), no later unit might change side and ``_SERIES_TERMS`` terms suffice; not for
+        complex steps.
+        """
+        if not self.activation.piecewise_linear or block.shifts.dtype.kind != "f":
+            return None
+        live = block.moving
+        slopes = np.where(live, np.abs(self.activation.derivative(block.z)), 0.0)
+        largest = np.max(slopes, axis=1) * block.reach
+        with np.errstate(over="ignore", invalid="ignore"):
+            tau = largest * block.largest_gain
+            served = tau < 1.0  # (and not NaN) beyond that the terms would run long
+            if self.activation.kinks:
+                served &= ~np.any(live & (np.abs(block.z) <= block.reach[:, None]), axis=1)
+            if block.nearest_limit is not None:
+                served &= largest < block.nearest_limit
+            # The fewest terms whose remainder bound τ^{N+1}/(N+1)! e^τ is small enough.
+            needed = np.full(tau.shape, _SERIES_TERMS + 1)
+            for terms in range(_SERIES_TERMS, 0, -1):
+                remainder = tau ** (terms + 1) / math.factorial(terms + 1) * np.exp(tau)
+                needed[remainder <= _SERIES_REMAINDER] = terms
+        served &= needed <= _SERIES_TERMS
+        return (served, int(np.max(needed[served]))) if served.any() else None
+
+    def _series_totals(self, block: _Block, units: Array, served: Array, terms: int) -> Array:
+        """Σ over the served samples of Y_s log1p(Σ_n Δa^n M_n/n!), Δa = σ'(z)·Δz, for every
+        (unit, input) of the block; a unit that does not move has Δa = 0 and adds 0."""
+        samples = np.flatnonzero(served & (self.label_sums != 0))
+        orders = np.arange(1, terms + 1)
+        slopes = np.where(block.moving, self.activation.derivative(block.z), 0.0)
+        totals = np.zeros((units.size, block.shifts.shape[1]))
+        group = max(1, _SERIES_NUMBERS // totals.size)
+        for start in range(0, samples.size, group):
+            chosen = samples[start : start + group]
+            moments = self.moments[chosen][:, :terms][:, :, units].transpose(0, 2, 1)
+            coefficients = slopes[chosen][:, :, None] ** orders * moments  # (G, units, N)
+            powers = block.shifts[chosen][:, None, :] ** orders[:, None]  # (G, N, inputs)
+            losses = np.matmul(coefficients, powers)
+            np.log1p(losses, out=losses)
+            totals += np.tensordot(self.label_sums[chosen], losses, axes=1)
+        return totals
 
     def _sample_changes(self, s: int, units: Array, moves: Array, buffer: Array) -> Array:
         """Y_s log Σ_c p_sc e^{Δa g'_c} for every (unit, input) move of one sample."""
