@@ -14,23 +14,11 @@ matrix-vector product with p_s: little beyond the exps themselves. The sum needs
 while every |Δa g'| stays small; rows where it might not, or where some unit between j and J
 could change side, are left to the engine's own row-by-row path.
 
-Where σ^j is linear over the whole step as well (no unit of layer j within reach of a kink), Δa
-is σ'(z)·Δz exactly and the exps are not needed at all: with the moments
-M_n = Σ_c p_sc g'_c^n of each unit,
-
-    Σ_c p_sc e^{Δa g'_c} = 1 + Σ_{n≥1} Δa^n M_n / n!,
-
-so ΔL_s = Y_s log1p(Σ_{n=1..N} Δa^n M_n/n!), a product of a units × N and an N × inputs matrix
-per sample. |M_n| ≤ τ_g^n with τ_g = max_c |g'_c|, so the terms left out add up to at most
-τ^{N+1}/(N+1)! e^τ, τ = max |Δa| τ_g; N is the fewest terms that keep this below 2^-60, far under
-the rounding of the sum of exps (an ulp of 1, 2^-52), which it also avoids: log1p keeps the
-relative precision of a small change. Past N_MAX terms the exps are taken.
+Where σ^j is linear over the whole step as well, no exp is needed at all (:mod:`.moment_series`).
 """
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +27,7 @@ import numpy as np
 from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSSES
 from ..core.network import Network, Trace
+from .moment_series import SERIES_TERMS, MomentSeries, series_terms
 
 __all__ = ["BlockChanges", "WeightBlocks", "block_columns", "rectangle"]
 
@@ -53,12 +42,6 @@ _SAFE_EXPONENT = 30.0
 # Numbers in one sample's (classes × inputs × units) exponent block: big enough that numpy's
 # per-call cost vanishes, small enough to stay in cache.
 _BLOCK_NUMBERS = 1 << 19
-# The moment series: the most terms it takes, and the bound on what it leaves out (absolute,
-# on a sum near 1).
-_SERIES_TERMS = 8
-_SERIES_REMAINDER = 2.0**-60
-# Numbers per group of samples the series handles at once: in cache, and few numpy calls.
-_SERIES_NUMBERS = 1 << 18
 
 
 def block_columns(classes: int, units: int) -> int:
@@ -134,16 +117,7 @@ class WeightBlocks:
             )
         self.gains = gains - shift[:, None, :]
         self.largest_gain = np.max(np.abs(self.gains), axis=1)
-
-    @functools.cached_property
-    def moments(self) -> Array:
-        """(B, _SERIES_TERMS, units): M_n/n! = Σ_c p_sc g'_c^n / n! for n = 1, 2, …"""
-        moments = np.empty((self.gains.shape[0], _SERIES_TERMS, self.gains.shape[2]))
-        power = np.ones_like(self.gains)
-        for n in range(1, _SERIES_TERMS + 1):
-            power *= self.gains / n
-            moments[:, n - 1] = np.einsum("sc,sci->si", self.p, power)
-        return moments
+        self.series = MomentSeries(self.p, self.gains, self.label_sums, self.largest_gain)
 
     @classmethod
     def build(
@@ -222,8 +196,10 @@ class WeightBlocks:
         by_series = self._series_samples(block)
         left = np.ones(block.z.shape[0], dtype=bool)
         if by_series is not None:
-            totals += self._series_totals(block, units, *by_series)
-            left = ~by_series[0]
+            served, terms = by_series
+            slopes = np.where(block.moving, self.activation.derivative(block.z), 0.0)
+            totals += self.series.block_totals(slopes, block.shifts, units, served, terms)
+            left = ~served
         resting = None if block.resting is None else np.any(block.resting, axis=1)
         for s in np.flatnonzero(left if resting is None else left | resting):
             live, moving_inputs = np.flatnonzero(block.moving[s]), block.moving_inputs(s)
@@ -285,7 +261,7 @@ class WeightBlocks:
         docstring); None where it serves none.
 
         It serves a sample when σ^j is linear over the whole step (no live unit within reach of
-        a kink), no later unit might change side and ``_SERIES_TERMS`` terms suffice; not for
+        a kink), no later unit might change side and SERIES_TERMS terms suffice; not for
         complex steps.
         """
         if not self.activation.piecewise_linear or block.shifts.dtype.kind != "f":
@@ -295,36 +271,14 @@ class WeightBlocks:
         largest = np.max(slopes, axis=1) * block.reach
         with np.errstate(over="ignore", invalid="ignore"):
             tau = largest * block.largest_gain
-            served = tau < 1.0  # (and not NaN) beyond that the terms would run long
+            served = np.ones(tau.shape, dtype=bool)
             if self.activation.kinks:
                 served &= ~np.any(live & (np.abs(block.z) <= block.reach[:, None]), axis=1)
             if block.nearest_limit is not None:
                 served &= largest < block.nearest_limit
-            # The fewest terms whose remainder bound τ^{N+1}/(N+1)! e^τ is small enough.
-            needed = np.full(tau.shape, _SERIES_TERMS + 1)
-            for terms in range(_SERIES_TERMS, 0, -1):
-                remainder = tau ** (terms + 1) / math.factorial(terms + 1) * np.exp(tau)
-                needed[remainder <= _SERIES_REMAINDER] = terms
-        served &= needed <= _SERIES_TERMS
+        needed = series_terms(tau)
+        served &= needed <= SERIES_TERMS
         return (served, int(np.max(needed[served]))) if served.any() else None
-
-    def _series_totals(self, block: _Block, units: Array, served: Array, terms: int) -> Array:
-        """Σ over the served samples of Y_s log1p(Σ_n Δa^n M_n/n!), Δa = σ'(z)·Δz, for every
-        (unit, input) of the block; a unit that does not move has Δa = 0 and adds 0."""
-        samples = np.flatnonzero(served & (self.label_sums != 0))
-        orders = np.arange(1, terms + 1)
-        slopes = np.where(block.moving, self.activation.derivative(block.z), 0.0)
-        totals = np.zeros((units.size, block.shifts.shape[1]))
-        group = max(1, _SERIES_NUMBERS // totals.size)
-        for start in range(0, samples.size, group):
-            chosen = samples[start : start + group]
-            moments = self.moments[chosen][:, :terms][:, :, units].transpose(0, 2, 1)
-            coefficients = slopes[chosen][:, :, None] ** orders * moments  # (G, units, N)
-            powers = block.shifts[chosen][:, None, :] ** orders[:, None]  # (G, N, inputs)
-            losses = np.matmul(coefficients, powers)
-            np.log1p(losses, out=losses)
-            totals += np.tensordot(self.label_sums[chosen], losses, axes=1)
-        return totals
 
     def _sample_changes(self, s: int, units: Array, moves: Array, buffer: Array) -> Array:
         """Y_s log Σ_c p_sc e^{Δa g'_c} for every (unit, input) move of one sample."""

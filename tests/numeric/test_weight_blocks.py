@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_check.numeric import weight_blocks
+from backprop_check.numeric import moment_series
 from backprop_check.numeric.engine import PerturbationEngine
+from backprop_check.numeric.moment_series import MomentSeries
 from backprop_check.numeric.targets import Target
 from backprop_check.numeric.weight_blocks import rectangle
 from backprop_check.spec.build import build_problem
@@ -137,16 +138,21 @@ def test_blocks_flag_units_on_their_kink_as_the_plain_path_does(step: complex) -
 
 
 def _series_calls(monkeypatch) -> list[int]:
-    """Count the groups of samples the moment series serves (by wrapping its one entry)."""
+    """Count the samples the moment series serves on blocks (by wrapping its entry)."""
     calls: list[int] = []
-    series_totals = weight_blocks.WeightBlocks._series_totals
+    block_totals = MomentSeries.block_totals
 
-    def counted(self, block, units, served, terms):
+    def counted(self, slopes, shifts, units, served, terms):
         calls.append(int(served.sum()))
-        return series_totals(self, block, units, served, terms)
+        return block_totals(self, slopes, shifts, units, served, terms)
 
-    monkeypatch.setattr(weight_blocks.WeightBlocks, "_series_totals", counted)
+    monkeypatch.setattr(MomentSeries, "block_totals", counted)
     return calls
+
+
+def _without_series(monkeypatch) -> None:
+    """No remainder is small enough: every row not at rest goes by the exponentials."""
+    monkeypatch.setattr(moment_series, "_SERIES_REMAINDER", 0.0)
 
 
 @pytest.mark.parametrize("config", [DEEP_RELU, TANH_THEN_RELU])
@@ -175,7 +181,7 @@ def test_the_series_and_the_exponentials_give_the_same_changes(step: float, monk
     calls = _series_calls(monkeypatch)
     by_series = PerturbationEngine(network, x, y).loss_changes(target, step, elements)
     assert calls
-    monkeypatch.setattr(weight_blocks, "_SERIES_TERMS", 0)  # the series serves nothing
+    _without_series(monkeypatch)
     by_exps = PerturbationEngine(network, x, y).loss_changes(target, step, elements)
     assert len(calls) == 1
     np.testing.assert_allclose(by_series.changes, by_exps.changes, rtol=1e-12, atol=1e-16)
@@ -211,7 +217,7 @@ def test_the_series_is_nearer_the_exact_change_than_the_exponentials(monkeypatch
     calls = _series_calls(monkeypatch)
     by_series = PerturbationEngine(network, x, y).loss_changes(target, step, elements).changes
     assert calls
-    monkeypatch.setattr(weight_blocks, "_SERIES_TERMS", 0)
+    _without_series(monkeypatch)
     by_exps = PerturbationEngine(network, x, y).loss_changes(target, step, elements).changes
     series_error = np.max(np.abs(by_series - exact))
     exps_error = np.max(np.abs(by_exps - exact))
