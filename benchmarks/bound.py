@@ -10,10 +10,16 @@ Counted work, per network:
   Jacobians that carry a change of a^j to the logits through the piecewise-linear layers.
 
 The bound is rows × (classes · t_exp + t_log) at numpy's measured exp/log throughput with the
-given number of threads working at once, plus the products at the measured speed of their shapes.
-No check can do less than this work; ours ÷ bound says how close the engine comes. On a shared
-machine the exps and logs are also run for real, taking turns with the check (:func:`run_bound`),
-so that both meet the same load; the best of those runs is the bound the check is compared with.
+given number of threads working at once, plus the products at the measured speed of their shapes:
+the work of a check that evaluates each moving row's loss from its logits, as issue 14 defines it.
+Ours ÷ bound says how close the engine comes. On a shared machine the exps and logs are also run
+for real, taking turns with the check (:func:`run_bound`), so that both meet the same load; the
+best of those runs is the bound the check is compared with.
+
+That bound is no floor for our engine any more: where σ^j is linear over a step, the engine sums
+a row's exponentials by their moments (numeric/weight_blocks.py) and needs no exp at all. The
+**floor** prices what every row still needs, one log (log1p), plus the same products; ours ÷ floor
+is how much room is left.
 """
 
 from __future__ import annotations
@@ -50,6 +56,12 @@ class Bound:
         """The counted work at the best rates measured in short bursts."""
         per_row = self.classes * self.exp_ns + self.log_ns
         return self.rows * per_row * 1e-9 + self.product_seconds
+
+    @property
+    def floor(self) -> float:
+        """One log per moving row and the products: what the engine cannot skip even with its
+        moment series."""
+        return self.rows * self.log_ns * 1e-9 + self.product_seconds
 
     @property
     def seconds(self) -> float:

@@ -29,6 +29,7 @@ __all__ = [
     "idle_cpus",
     "plain_work",
     "required_bytes",
+    "runnable_now",
     "thread_budget",
     "usable_jobs",
 ]
@@ -41,30 +42,46 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def idle_cpus() -> int:
-    """CPUs of this process that the system's load over the last minute leaves free, at least 1.
+def runnable_now() -> int | None:
+    """Threads of other work runnable at this moment, system-wide (Linux's /proc/loadavg); None
+    where the system does not say."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as numbers:
+            runnable = int(numbers.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return max(0, runnable - 1)  # this thread, reading it, is one of them
 
-    The load is taken as a share of the whole system (a container may see the host's load).
+
+def idle_cpus() -> int:
+    """CPUs of this process that other work leaves free, at least 1.
+
+    The load is the last minute's average, or what runs right now where that is less: the
+    average lags a minute behind work that has stopped (a benchmark's previous run, a build that
+    just finished) and would keep a quiet machine's CPUs idle. It is taken as a share of the
+    whole system (a container may see the host's load).
     """
     cpus = available_cpus()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return cpus
+    now = runnable_now()
+    if now is not None:
+        load = min(load, now)
     busy = load * cpus / max(cpus, os.cpu_count() or cpus)
     return max(1, min(cpus, round(cpus - busy)))
 
 
-# One engine thread per free CPU. On 2 CPUs that other work keeps busy (load 5), 1 thread beat 2
-# on the mnist-sized check in 5 of 6 runs (benchmarks/bench_engine.py: 2 threads took 0.93-1.41x
-# as long), a second thread only waiting for its share; a free CPU is worth a thread. Beyond 4
-# nothing was measured. Worked out for each check, not once at import: `watch`, the pytest plugin
-# and the API live long, and the load moves.
+# One engine thread per free CPU: on a quiet 2-CPU machine 2 threads ran the mnist-sized check
+# 1.3-1.6x as fast as 1 (benchmarks/bench_engine.py); on one that other work keeps busy a second
+# thread mostly waits for its share. Beyond 4 nothing was measured. Worked out for each check,
+# not once at import: `watch`, the pytest plugin and the API live long, and the load moves.
 _MOST_JOBS = 4
 
 
 def default_jobs() -> int:
-    """Engine threads when none are asked for: one per CPU the last minute's load leaves free."""
+    """Engine threads when none are asked for: one per CPU other work leaves free."""
     return min(idle_cpus(), _MOST_JOBS)
 
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.network import Network
+from .sides import FLAGS, side_flags, side_limits
 from .targets import Target
-from .weight_blocks import WeightBlocks, block_columns
+from .weight_blocks import RowPath, WeightBlocks, block_columns
 
 __all__ = ["DEFAULT_MAX_MEMORY", "LossChanges", "PerturbationEngine"]
 
@@ -42,12 +43,6 @@ _ROWS_PER_STEP = 1 << 16
 # headroom; complex steps need 16 bytes per number.
 _TEMPORARIES = 8
 _BYTES = 16
-# Bits of a row's kink flags: some unit changed side; some unit not exactly on its kink did;
-# some unit exactly on its kink moved (to either side, or off the real axis).
-_CHANGED, _CROSSED, _LEFT = np.uint8(1), np.uint8(2), np.uint8(4)
-_FLAGS = (_CHANGED, _CROSSED, _LEFT)
-# Linear-path limits are computed to rounding; this keeps rows next to a limit on the plain path.
-_LIMIT_MARGIN = 1.0 - 1e-12
 
 
 @dataclass(frozen=True)
@@ -69,18 +64,7 @@ class LossChanges:
 
     @classmethod
     def from_flags(cls, changes: Array, flags: Array) -> LossChanges:
-        return cls(changes, *((flags & bit) != 0 for bit in _FLAGS))
-
-
-def _side_flags(moved: Array, original: Array, axis: int) -> Array:
-    """Per row (along ``axis``): _CHANGED if some unit changed side, | _CROSSED if off its kink,
-    | _LEFT if some unit exactly on its kink moved."""
-    changed = (moved.real > 0) != (original > 0)
-    flags = np.where(np.any(changed, axis=axis), _CHANGED, np.uint8(0))
-    crossed = np.any(changed & (original != 0), axis=axis)
-    left = np.any((original == 0) & (moved != original), axis=axis)
-    none = np.uint8(0)
-    return flags | np.where(crossed, _CROSSED, none) | np.where(left, _LEFT, none)
+        return cls(changes, *((flags & bit) != 0 for bit in FLAGS))
 
 
 @dataclass(frozen=True)
@@ -201,7 +185,7 @@ class PerturbationEngine:
         """W^j's loss changes by blocks of units × inputs (:mod:`.weight_blocks`), where it can."""
         blocks, batch = self._weight_blocks(j), self.batch_size
         rows = None if j == self.network.depth else functools.partial(self._propagate, j)
-        found = None if blocks is None else blocks.loss_changes(step, elements, _side_flags, rows)
+        found = None if blocks is None else blocks.loss_changes(step, elements, side_flags, rows)
         return None if found is None else LossChanges.from_flags(found[0] / batch, found[1])
 
     def _column_changes(
@@ -227,7 +211,7 @@ class PerturbationEngine:
             moved = z_columns + deltas
             moves = activation.value(moved) - a_columns
             if activation.kinks:
-                flags |= _side_flags(moved, z_columns, axis=1)
+                flags |= side_flags(moved, z_columns, axis=1)
         else:
             moves = deltas
         live = np.flatnonzero(moves)
@@ -244,11 +228,11 @@ class PerturbationEngine:
                     j, unit_rows[rows], sample_rows[rows], moves[rows]
                 )
             else:
-                z_rows = self._z_by_unit[j - 1][:, sample_rows[rows]].astype(changes.dtype)
-                z_rows[unit_rows[rows], np.arange(z_rows.shape[1])] += moves[rows]
-                row_changes, row_flags = self._forward_rows(j, z_rows, sample_rows[rows])
+                row_changes, row_flags = self._by_series(
+                    j, unit_rows[rows], sample_rows[rows], moves[rows], self._output_rows
+                )
             _accumulate(changes, element_rows[rows], row_changes)
-            for bit in _FLAGS:
+            for bit in FLAGS:
                 flags[element_rows[rows][(row_flags & bit) != 0]] |= bit
         return changes, flags
 
@@ -276,7 +260,46 @@ class PerturbationEngine:
         changes[plain], flags[plain] = self._forward_rows(j + 1, z_next, samples[plain])
         return changes, flags
 
+    def _output_rows(self, units: Array, samples: Array, moves: Array) -> tuple[Array, Array]:
+        """Rows whose logit z^J[s, i] moves by Δz: their loss changes (and no kinks)."""
+        depth = self.network.depth
+        dtype = np.result_type(moves, self._z_by_unit[depth - 1])
+        z_rows = self._z_by_unit[depth - 1][:, samples].astype(dtype)
+        z_rows[units, np.arange(z_rows.shape[1])] += moves
+        return self._forward_rows(depth, z_rows, samples)
+
+    def _by_series(
+        self, j: int, units: Array, samples: Array, moves: Array, plain: RowPath
+    ) -> tuple[Array, Array]:
+        """Rows with a^j[s, i] moved by Δa through the moment series of the W^j blocks where it
+        serves them (:meth:`.WeightBlocks.row_changes`), the others by ``plain``; no unit between
+        j and the logits may change side over any of them."""
+        blocks = self._weight_blocks(j)
+        if blocks is None:
+            return plain(units, samples, moves)
+        changes, served = blocks.series.row_changes(samples, units, moves)
+        if not served.any():
+            return plain(units, samples, moves)
+        flags = np.zeros(moves.shape, dtype=np.uint8)
+        if served.all():
+            return changes, flags
+        found = np.empty(moves.shape, dtype=np.result_type(moves, changes))
+        found[served] = changes
+        rest = ~served
+        found[rest], flags[rest] = plain(units[rest], samples[rest], moves[rest])
+        return found, flags
+
     def _forward_linear(
+        self, chain: _Chain, j: int, units: Array, samples: Array, delta_a: Array
+    ) -> tuple[Array, Array]:
+        """Rows whose change reaches z^m linearly: by the moment series where it reaches the
+        logits and serves, else z^m + Δa·gain and the rest of the pass."""
+        if chain.end == self.network.depth:
+            plain = functools.partial(self._forward_chain, chain, j)
+            return self._by_series(j, units, samples, delta_a, plain)
+        return self._forward_chain(chain, j, units, samples, delta_a)
+
+    def _forward_chain(
         self, chain: _Chain, j: int, units: Array, samples: Array, delta_a: Array
     ) -> tuple[Array, Array]:
         """Rows whose change reaches z^m linearly: z^m + Δa·gain, then the rest of the pass."""
@@ -294,7 +317,7 @@ class PerturbationEngine:
         for k in range(layer, network.depth + 1):
             activation = network.activation(k)
             if activation.kinks:
-                flags |= _side_flags(z, self._z_by_unit[k - 1][:, samples], axis=0)
+                flags |= side_flags(z, self._z_by_unit[k - 1][:, samples], axis=0)
             if k < network.depth:
                 a = activation.value(z.T).T
                 z = network.W(k + 1) @ a + network.b(k + 1)[:, None]
@@ -324,7 +347,7 @@ class PerturbationEngine:
                 else gain
             )
             if network.activation(end).kinks:
-                rise_limit, fall_limit = _side_limits(trace.z(end), current)
+                rise_limit, fall_limit = side_limits(trace.z(end), current)
                 up = rise_limit if up is None else np.minimum(up, rise_limit)
                 down = fall_limit if down is None else np.minimum(down, fall_limit)
             slope = network.activation(end).derivative(trace.z(end))
@@ -364,29 +387,6 @@ class PerturbationEngine:
             row_changes, _ = self._forward_rows(j, moved, samples)
             changes[index] = row_changes.sum()
         return changes if target.quantity == "phi" else changes / self.batch_size
-
-
-def _side_limits(z: Array, gain: Array) -> tuple[Array, Array]:
-    """Per (sample, unit i): the |Δa| at which z + Δa·gain[s, i] could first change side.
-
-    A unit above zero changes side when pushed down to 0; one below zero when pushed above; one
-    exactly on its kink at any move, either way, so that the plain path flags it (_LEFT).
-    The first array is for rising Δa, the second for falling Δa.
-    """
-    # toward = ±1/|z|, signed so that gain · toward > 0 where a rising Δa moves the unit across,
-    # at Δa = 1/(gain · toward); 0·∞ (no gain, unit on 0) is NaN, which fmax and fmin pass over.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        toward = (np.where(z > 0, -1.0, 1.0) / np.abs(z))[:, None, :]
-        speeds = gain * toward
-        rising, falling = np.fmax.reduce(speeds, axis=2), -np.fmin.reduce(speeds, axis=2)
-        # Shrunk by a few roundings: a row at the very limit takes the plain path.
-        rise_limit = np.where(rising > 0, _LIMIT_MARGIN / rising, np.inf)
-        fall_limit = np.where(falling > 0, _LIMIT_MARGIN / falling, np.inf)
-    if np.any(z == 0):
-        # A unit on its kink that Δa moves at all sends the row to the plain path, either way.
-        on_kink = np.any((z == 0)[:, None, :] & (gain != 0), axis=2)
-        rise_limit[on_kink] = fall_limit[on_kink] = 0.0
-    return rise_limit, fall_limit
 
 
 def _accumulate(totals: Array, indices: Array, values: Array) -> None:

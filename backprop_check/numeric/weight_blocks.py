@@ -13,6 +13,8 @@ Y_s log Σ_c p_sc e^{Δa g'_c}. For W^j[i, k] the rows of one sample share g' pe
 matrix-vector product with p_s: little beyond the exps themselves. The sum needs no max-shift
 while every |Δa g'| stays small; rows where it might not, or where some unit between j and J
 could change side, are left to the engine's own row-by-row path.
+
+Where σ^j is linear over the whole step as well, no exp is needed at all (:mod:`.moment_series`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSSES
 from ..core.network import Network, Trace
+from .moment_series import SERIES_TERMS, MomentSeries, series_terms
 
 __all__ = ["BlockChanges", "WeightBlocks", "block_columns", "rectangle"]
 
@@ -114,6 +117,7 @@ class WeightBlocks:
             )
         self.gains = gains - shift[:, None, :]
         self.largest_gain = np.max(np.abs(self.gains), axis=1)
+        self.series = MomentSeries(self.p, self.gains, self.label_sums, self.largest_gain)
 
     @classmethod
     def build(
@@ -189,21 +193,30 @@ class WeightBlocks:
         # One buffer for every sample's exponents: a fresh one each time costs page faults.
         buffer = np.empty(self.gains.shape[1] * totals.size, dtype=dtype)
         rest: list[tuple[Array, Array, Array]] = []
-        for s in range(block.z.shape[0]):
+        by_series = self._series_samples(block)
+        left = np.ones(block.z.shape[0], dtype=bool)
+        if by_series is not None:
+            served, terms = by_series
+            slopes = np.where(block.moving, self.activation.derivative(block.z), 0.0)
+            totals += self.series.block_totals(slopes, block.shifts, units, served, terms)
+            left = ~served
+        resting = None if block.resting is None else np.any(block.resting, axis=1)
+        for s in np.flatnonzero(left if resting is None else left | resting):
             live, moving_inputs = np.flatnonzero(block.moving[s]), block.moving_inputs(s)
-            if block.resting is not None and block.resting[s].any():
+            if resting is not None and resting[s]:
                 flags[block.resting_rows(s)] |= side_flags(
                     block.shifts[s, moving_inputs][None, None, :],
                     np.zeros((1, 1, 1), dtype=block.z.dtype),
                     0,
                 )
-            if live.size == 0 or moving_inputs.size == 0:
+            if not left[s] or live.size == 0 or moving_inputs.size == 0:
                 continue
             z_live = block.z[s, live]
+            where = np.ix_(live, moving_inputs)
+            near_kink = self.activation.kinks and np.any(np.abs(z_live) <= block.reach[s])
             moved = z_live[:, None] + block.shifts[s, moving_inputs]
             moves = self.activation.value(moved) - block.a[s, live][:, None]
-            where = np.ix_(live, moving_inputs)
-            if self.activation.kinks and np.any(np.abs(z_live) <= block.reach[s]):
+            if near_kink:
                 flags[where] |= side_flags(moved[None], z_live[None, :, None], 0)
             apart = self._apart(s, units[live], moves, block)
             if apart is not None:
@@ -242,6 +255,30 @@ class WeightBlocks:
         rise = moves.real
         apart = (rise >= up) | (-rise >= down)
         return apart if apart.any() else None
+
+    def _series_samples(self, block: _Block) -> tuple[Array, int] | None:
+        """The samples the moment series serves (a mask) and the terms they need (the module
+        docstring); None where it serves none.
+
+        It serves a sample when σ^j is linear over the whole step (no live unit within reach of
+        a kink), no later unit might change side and SERIES_TERMS terms suffice; not for
+        complex steps.
+        """
+        if not self.activation.piecewise_linear or block.shifts.dtype.kind != "f":
+            return None
+        live = block.moving
+        slopes = np.where(live, np.abs(self.activation.derivative(block.z)), 0.0)
+        largest = np.max(slopes, axis=1) * block.reach
+        with np.errstate(over="ignore", invalid="ignore"):
+            tau = largest * block.largest_gain
+            served = np.ones(tau.shape, dtype=bool)
+            if self.activation.kinks:
+                served &= ~np.any(live & (np.abs(block.z) <= block.reach[:, None]), axis=1)
+            if block.nearest_limit is not None:
+                served &= largest < block.nearest_limit
+        needed = series_terms(tau)
+        served &= needed <= SERIES_TERMS
+        return (served, int(np.max(needed[served]))) if served.any() else None
 
     def _sample_changes(self, s: int, units: Array, moves: Array, buffer: Array) -> Array:
         """Y_s log Σ_c p_sc e^{Δa g'_c} for every (unit, input) move of one sample."""

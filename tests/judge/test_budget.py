@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
@@ -129,6 +130,7 @@ def test_the_default_threads_are_the_cpus_the_load_leaves_free(
     monkeypatch, load: float, system: int, expected: int
 ) -> None:
     # This process may use 2 CPUs of a ``system``-CPU machine whose load is ``load``.
+    monkeypatch.setattr(budget, "runnable_now", lambda: None)
     monkeypatch.setattr(budget, "available_cpus", lambda: 2)
     monkeypatch.setattr(budget.os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(budget.os, "cpu_count", lambda: system)
@@ -144,8 +146,33 @@ def test_without_a_load_average_every_cpu_counts_as_free(monkeypatch) -> None:
     assert idle_cpus() == 3
 
 
+@pytest.mark.parametrize(
+    ("average", "now", "expected"), [(1.5, 0, 2), (1.5, None, 1), (0.2, 3, 2), (5.0, 3, 1)]
+)
+def test_a_load_that_has_stopped_keeps_no_cpu_idle(
+    monkeypatch, average: float, now: int | None, expected: int
+) -> None:
+    # The minute's average lags behind work that has stopped; what runs now is the lower bound
+    # of the two, and a burst that has just begun does not count for more than the average.
+    monkeypatch.setattr(budget, "available_cpus", lambda: 2)
+    monkeypatch.setattr(budget.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(budget.os, "getloadavg", lambda: (average, average, average))
+    monkeypatch.setattr(budget, "runnable_now", lambda: now)
+    assert idle_cpus() == expected
+
+
+def test_what_runs_now_is_read_from_the_system_where_it_says() -> None:
+    now = budget.runnable_now()
+    if not Path("/proc/loadavg").exists():
+        assert now is None
+    else:
+        assert isinstance(now, int)
+        assert now >= 0
+
+
 def test_a_check_given_no_jobs_reads_the_load_when_it_starts(monkeypatch) -> None:
     # Not once at import: watch, the plugin and the API outlive the load they started under.
+    monkeypatch.setattr(budget, "runnable_now", lambda: None)
     monkeypatch.setattr(budget, "available_cpus", lambda: 2)
     monkeypatch.setattr(budget.os, "cpu_count", lambda: 2)
     seen = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backprop_check.numeric import moment_series
 from backprop_check.numeric.engine import PerturbationEngine
+from backprop_check.numeric.moment_series import MomentSeries
 from backprop_check.numeric.targets import Target
 from backprop_check.numeric.weight_blocks import rectangle
 from backprop_check.spec.build import build_problem
@@ -133,3 +135,90 @@ def test_blocks_flag_units_on_their_kink_as_the_plain_path_does(step: complex) -
     for field in ("kinks", "crossings", "on_kinks"):
         np.testing.assert_array_equal(getattr(blocked, field)[:-1], getattr(plain, field))
     np.testing.assert_allclose(blocked.changes[:-1], plain.changes, rtol=1e-12, atol=1e-15)
+
+
+def _series_calls(monkeypatch) -> list[int]:
+    """Count the samples the moment series serves on blocks (by wrapping its entry)."""
+    calls: list[int] = []
+    block_totals = MomentSeries.block_totals
+
+    def counted(self, slopes, shifts, units, served, terms):
+        calls.append(int(served.sum()))
+        return block_totals(self, slopes, shifts, units, served, terms)
+
+    monkeypatch.setattr(MomentSeries, "block_totals", counted)
+    return calls
+
+
+def _without_series(monkeypatch) -> None:
+    """No remainder is small enough: every row not at rest goes by the exponentials."""
+    monkeypatch.setattr(moment_series, "_SERIES_REMAINDER", 0.0)
+
+
+@pytest.mark.parametrize("config", [DEEP_RELU, TANH_THEN_RELU])
+def test_the_moment_series_serves_small_steps_and_equals_the_plain_forward(
+    config, monkeypatch
+) -> None:
+    calls = _series_calls(monkeypatch)
+    network, x, y = _problem(config)
+    engine = PerturbationEngine(network, x, y)
+    for layer in range(1, network.depth + 1):
+        target = Target(layer, "W")
+        result = engine.loss_changes(target, 1e-6, np.arange(network.W(layer).size))
+        expected = _plain(network, x, y, engine, target, 1e-6)
+        np.testing.assert_allclose(result.changes, expected, rtol=1e-13, atol=1e-14)
+    # tanh is no piecewise-linear layer: its own W¹ goes by the exponentials.
+    assert len(calls) == (network.depth if config is DEEP_RELU else network.depth - 1)
+    assert sum(calls) > 0
+
+
+@pytest.mark.parametrize("step", [1e-6, -1e-4, 2e-3])
+def test_the_series_and_the_exponentials_give_the_same_changes(step: float, monkeypatch) -> None:
+    # Larger steps need more terms; none is left to the exponentials here (each served).
+    network, x, y = _problem(DEEP_RELU)
+    target = Target(2, "W")
+    elements = np.arange(network.W(2).size)
+    calls = _series_calls(monkeypatch)
+    by_series = PerturbationEngine(network, x, y).loss_changes(target, step, elements)
+    assert calls
+    _without_series(monkeypatch)
+    by_exps = PerturbationEngine(network, x, y).loss_changes(target, step, elements)
+    assert len(calls) == 1
+    np.testing.assert_allclose(by_series.changes, by_exps.changes, rtol=1e-12, atol=1e-16)
+    np.testing.assert_array_equal(by_series.kinks, by_exps.kinks)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).eps > 1e-18, reason="no extended precision here")
+def test_the_series_is_nearer_the_exact_change_than_the_exponentials(monkeypatch) -> None:
+    # The output layer's W moves the logits directly: ΔL_s = Y_s (lse(z + δ) − lse(z)) − y_s·δ,
+    # worked out in extended precision. Summing exps rounds at an ulp of 1 (1e-16) however small
+    # the change; the series keeps a small change's relative precision.
+    network, x, y = _problem(DEEP_RELU)
+    layer, step = network.depth, 1e-7
+    target = Target(layer, "W")
+    elements = np.arange(network.W(layer).size)
+    trace = PerturbationEngine(network, x, y).trace
+    z, a = trace.zs[-1].astype(np.longdouble), trace.a(layer - 1).astype(np.longdouble)
+    labels = y.astype(np.longdouble)
+
+    def lse(logits):
+        top = np.max(logits, axis=-1, keepdims=True)
+        return np.log(np.sum(np.exp(logits - top), axis=-1)) + top[..., 0]
+
+    exact = np.empty(elements.size, dtype=np.longdouble)
+    width = a.shape[1]
+    for element in elements:
+        unit, source = divmod(int(element), width)
+        delta = np.zeros_like(z)
+        delta[:, unit] = np.longdouble(step) * a[:, source]
+        change = labels.sum(axis=1) * (lse(z + delta) - lse(z)) - np.sum(labels * delta, axis=1)
+        exact[element] = np.mean(change)
+
+    calls = _series_calls(monkeypatch)
+    by_series = PerturbationEngine(network, x, y).loss_changes(target, step, elements).changes
+    assert calls
+    _without_series(monkeypatch)
+    by_exps = PerturbationEngine(network, x, y).loss_changes(target, step, elements).changes
+    series_error = np.max(np.abs(by_series - exact))
+    exps_error = np.max(np.abs(by_exps - exact))
+    assert series_error < 1e-18 < exps_error
