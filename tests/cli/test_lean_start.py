@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from backprop_check.judge.budget import available_cpus
+
 from ..helpers import ROOT
 
 SOFTMAX_CCE = str(ROOT / "configs" / "softmax_cce.yaml")
@@ -25,6 +27,7 @@ COMPILER = "backprop_check.spec.formulas.compiler"
 HOOKS = "backprop_check.judge.hooks"
 USER_CODE = "backprop_check.judge.user_code"
 MATPLOTLIB = "matplotlib"
+THREAD_POOL = "concurrent.futures"
 OTHER_FORMATS = (
     "backprop_check.report.formats.html",
     "backprop_check.report.formats.junit",
@@ -69,6 +72,18 @@ def test_a_json_run_imports_neither_rich_nor_what_it_does_not_use(tmp_path: Path
     assert "backprop_check.judge.checker" in modules  # it did run the check
     for name in (RICH, COMPILER, HOOKS, USER_CODE, MATPLOTLIB, *OTHER_FORMATS):
         assert not _loaded(modules, name), name
+
+
+def test_a_one_job_run_starts_no_thread_pool(tmp_path: Path) -> None:
+    modules = _modules(tmp_path, "run", SOFTMAX_CCE, "--format", "json", "--jobs", "1")
+    assert "backprop_check.judge.checker" in modules
+    assert not _loaded(modules, THREAD_POOL)
+
+
+@pytest.mark.skipif(available_cpus() < 2, reason="--jobs 2 is capped to the one CPU here")
+def test_a_two_job_run_does_start_a_thread_pool(tmp_path: Path) -> None:
+    modules = _modules(tmp_path, "run", SOFTMAX_CCE, "--format", "json", "--jobs", "2")
+    assert _loaded(modules, THREAD_POOL)
 
 
 def test_help_imports_neither_numpy_nor_rich(tmp_path: Path) -> None:
