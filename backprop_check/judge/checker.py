@@ -43,7 +43,6 @@ from .compare import compare
 from .convention_hints import row_hint
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements, second_opinion
-from .hints import Hint
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
@@ -53,6 +52,7 @@ from .workers import worker_pool
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
+    from .hints import Hint
     from .hooks import UserCode
 
 __all__ = ["AnalyticSide", "CheckInterrupted", "Checker", "ProgressEvent"]

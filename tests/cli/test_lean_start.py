@@ -21,6 +21,10 @@ from ..helpers import ROOT
 SOFTMAX_CCE = str(ROOT / "configs" / "softmax_cce.yaml")
 FORMULAS = str(ROOT / "configs" / "custom_formulas.yaml")
 IMPL = str(ROOT / "configs" / "my_backprop_example.py")
+IMPL_TYPO = str(ROOT / "configs" / "my_backprop_typo.py")  # fails φ: exit 1
+IRIS = str(ROOT / "configs" / "iris_softmax_cce.yaml")  # data: a CSV file
+# impl: (a whole backward of your own) and regularization:
+WHOLE_BACKWARD = str(ROOT / "configs" / "examples" / "cs231n_two_layer_net" / "two_layer_net.yaml")
 
 RICH = "rich"
 COMPILER = "backprop_check.spec.formulas.compiler"
@@ -33,6 +37,26 @@ OTHER_FORMATS = (
     "backprop_check.report.formats.junit",
     "backprop_check.report.formats.markdown",
 )
+# What a config without data:, impl: or regularization:, checked in full and passing, leaves out.
+DATA_READING = (
+    "backprop_check.spec.data_section",
+    "backprop_check.spec.data",
+    "backprop_check.spec.archives",
+    "backprop_check.spec.labels",
+    "backprop_check.spec.tables",
+    "zipfile",
+    "csv",
+)
+SECTIONS = ("backprop_check.spec.impl_section", "backprop_check.core.regularization")
+WHOLE_BACKWARD_CODE = (
+    "backprop_check.judge.user_backward",
+    "backprop_check.judge.conventions",
+    "backprop_check.judge.loading",
+)
+HINTS = "backprop_check.judge.hints"
+COVERAGE = "backprop_check.report.data.coverage"
+SUGGESTIONS = "difflib"
+GLOB = "glob"
 
 # Runs the command line as `python -m backprop_check` does, then writes sys.modules to a file.
 _LISTING = """
@@ -49,8 +73,9 @@ with open(listing, "w", encoding="utf-8") as out:
 """
 
 
-def _modules(tmp_path: Path, *args: str) -> set[str]:
-    """The modules loaded by `bpcheck ARGS`, stdout and stderr being pipes (no terminal)."""
+def _modules(tmp_path: Path, *args: str, status: int = 0) -> set[str]:
+    """The modules loaded by `bpcheck ARGS`, which exits with ``status``, stdout and stderr
+    being pipes (no terminal)."""
     listing = tmp_path / "modules.json"
     subprocess.run(
         [sys.executable, "-c", _LISTING, str(listing), *args],
@@ -59,7 +84,7 @@ def _modules(tmp_path: Path, *args: str) -> set[str]:
         cwd=tmp_path,
     )
     result = json.loads(listing.read_text(encoding="utf-8"))
-    assert result["code"] in (0, None), result["code"]
+    assert (result["code"] or 0) == status, result["code"]
     return set(result["modules"])
 
 
@@ -71,6 +96,10 @@ def test_a_json_run_imports_neither_rich_nor_what_it_does_not_use(tmp_path: Path
     modules = _modules(tmp_path, "run", SOFTMAX_CCE, "--format", "json")
     assert "backprop_check.judge.checker" in modules  # it did run the check
     for name in (RICH, COMPILER, HOOKS, USER_CODE, MATPLOTLIB, *OTHER_FORMATS):
+        assert not _loaded(modules, name), name
+    for name in (*DATA_READING, *SECTIONS, *WHOLE_BACKWARD_CODE, HINTS, COVERAGE):
+        assert not _loaded(modules, name), name
+    for name in (SUGGESTIONS, GLOB):
         assert not _loaded(modules, name), name
 
 
@@ -101,9 +130,26 @@ def test_help_imports_neither_numpy_nor_rich(tmp_path: Path) -> None:
         (("run", SOFTMAX_CCE, "--impl", IMPL, "--format", "json"), HOOKS),
         (("run", SOFTMAX_CCE, "--impl", IMPL, "--format", "json"), USER_CODE),
         (("run", SOFTMAX_CCE, "--format", "junit"), "backprop_check.report.formats.junit"),
+        *((("run", IRIS, "--format", "json"), name) for name in DATA_READING),
+        *((("run", WHOLE_BACKWARD, "--format", "json"), name) for name in SECTIONS),
+        *((("run", WHOLE_BACKWARD, "--format", "json"), name) for name in WHOLE_BACKWARD_CODE),
+        (("run", SOFTMAX_CCE, "--sample", "2", "--format", "json"), COVERAGE),
+        (("run", str(Path(SOFTMAX_CCE).with_name("softmax_cc?.yaml")), "--format", "json"), GLOB),
     ],
 )
 def test_what_a_command_uses_it_does_import(
     tmp_path: Path, args: tuple[str, ...], expected: str
 ) -> None:
     assert _loaded(_modules(tmp_path, *args), expected)
+
+
+def test_a_failing_row_imports_the_hints(tmp_path: Path) -> None:
+    args = ("run", SOFTMAX_CCE, "--impl", IMPL_TYPO, "--format", "json")
+    assert _loaded(_modules(tmp_path, *args, status=1), HINTS)
+
+
+def test_a_misspelt_name_imports_the_suggestions(tmp_path: Path) -> None:
+    config = Path(SOFTMAX_CCE).read_text(encoding="utf-8").replace("sigmoid", "sigmoidd")
+    (tmp_path / "typo.yaml").write_text(config, encoding="utf-8")
+    modules = _modules(tmp_path, "run", "typo.yaml", "--format", "json", status=2)
+    assert _loaded(modules, SUGGESTIONS)
