@@ -58,10 +58,18 @@ COVERAGE = "backprop_check.report.data.coverage"
 SUGGESTIONS = "difflib"
 GLOB = "glob"
 
-# Runs the command line as `python -m backprop_check` does, then writes sys.modules to a file.
+# Runs the command line as `python -m backprop_check` does, then writes sys.modules to a file, in
+# the order the imports began (a finder ahead of the others notes each; sys.modules itself keeps
+# the order in which they ended).
 _LISTING = """
 import json, runpy, sys
 listing, sys.argv = sys.argv[1], ["bpcheck", *sys.argv[2:]]
+began = list(sys.modules)
+class Note:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        began.append(name)
+sys.meta_path.insert(0, Note)
 try:
     runpy.run_module("backprop_check", run_name="__main__", alter_sys=True)
 except SystemExit as stop:
@@ -69,13 +77,14 @@ except SystemExit as stop:
 else:
     code = 0
 with open(listing, "w", encoding="utf-8") as out:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+    loaded = [name for name in dict.fromkeys([*began, *sys.modules]) if name in sys.modules]
+    json.dump({"code": code, "modules": loaded}, out)
 """
 
 
-def _modules(tmp_path: Path, *args: str, status: int = 0) -> set[str]:
-    """The modules loaded by `bpcheck ARGS`, which exits with ``status``, stdout and stderr
-    being pipes (no terminal)."""
+def _modules(tmp_path: Path, *args: str, status: int = 0) -> list[str]:
+    """The modules loaded by `bpcheck ARGS`, in the order their imports began; the command
+    exits with ``status``, stdout and stderr being pipes (no terminal)."""
     listing = tmp_path / "modules.json"
     subprocess.run(
         [sys.executable, "-c", _LISTING, str(listing), *args],
@@ -85,10 +94,10 @@ def _modules(tmp_path: Path, *args: str, status: int = 0) -> set[str]:
     )
     result = json.loads(listing.read_text(encoding="utf-8"))
     assert (result["code"] or 0) == status, result["code"]
-    return set(result["modules"])
+    return result["modules"]
 
 
-def _loaded(modules: set[str], name: str) -> bool:
+def _loaded(modules: list[str], name: str) -> bool:
     return any(module == name or module.startswith(f"{name}.") for module in modules)
 
 
@@ -101,6 +110,13 @@ def test_a_json_run_imports_neither_rich_nor_what_it_does_not_use(tmp_path: Path
         assert not _loaded(modules, name), name
     for name in (SUGGESTIONS, GLOB):
         assert not _loaded(modules, name), name
+
+
+def test_a_run_imports_numpy_before_the_modules_that_use_it(tmp_path: Path) -> None:
+    # From the shallow frame of the command (cli/run.py says why: CPython's frame stack).
+    modules = _modules(tmp_path, "run", SOFTMAX_CCE, "--format", "json")
+    users = ("backprop_check.report.data", "backprop_check.spec.config", "backprop_check.judge")
+    assert modules.index("numpy") < min(modules.index(name) for name in users)
 
 
 def test_a_one_job_run_starts_no_thread_pool(tmp_path: Path) -> None:
