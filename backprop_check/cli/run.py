@@ -73,6 +73,12 @@ def run(
     Exit status 0 when every gradient of every config agrees, 1 when some disagrees, 2 when a
     config (or its data, or your code) cannot be used; the other configs still run.
     """
+    # numpy from this shallow frame, before the modules that use it: its import nests ten modules
+    # deep, and begun inside theirs it crossed a 16 KB chunk of CPython's frame stack, which 3.11
+    # and 3.12 unmap and map again at every call across it (python/cpython#142183): ~1300 munmap
+    # calls, 25-30 ms of a json run on a 2-core VM.
+    import numpy  # noqa: F401
+
     from ..report.presenter import Presenter
     from ..report.saving import refuse_inputs
     from ..spec.runs import collect_configs

@@ -12,25 +12,23 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from ..core.backprop import Gradients, Steps, backward
 from ..core.network import Network, Trace
-from ..core.regularization import penalty_gradient, penalty_value
 from ..errors import BackpropCheckError
 from ..numeric.finite_differences import Method
 from ..report.data import ForwardCheck
 from .checked_loss import Scale, UserLossCalls, too_many_calls
 from .convention_hints import Declared, forward_hint
-from .conventions import ConventionError
-from .user_backward import UserBackward
 
 if TYPE_CHECKING:
     from ..numeric.targets import Target
     from ..spec.config import Config
     from .hooks import UserCode
+    from .user_backward import UserBackward
 
 __all__ = [
     "AnalyticResult",
@@ -45,7 +43,8 @@ __all__ = [
 
 Array = np.ndarray
 # Built-in steps with some replaced, your whole backward, or a function giving every gradient.
-AnalyticSide = Steps | UserBackward | Callable[[Network, Trace, Array], Gradients]
+# A string: your backward's module (.user_backward) is imported only where there is one.
+AnalyticSide: TypeAlias = "Steps | UserBackward | Callable[[Network, Trace, Array], Gradients]"
 
 
 @dataclass(frozen=True)
@@ -75,24 +74,39 @@ def analytic_result(
     if isinstance(side, Steps):
         gradients = backward(network, trace, y, side)
         return AnalyticResult(_penalised(gradients, network, coefficient), Scale(1, 1, coefficient))
-    if not isinstance(side, UserBackward):  # a mutant of the selftest, or a test's own
+    yours = _your_backward(side)
+    if yours is None:  # a mutant of the selftest, or a test's own
         return AnalyticResult(side(network, trace, y), Scale(1, 1, coefficient))
+    from .conventions import ConventionError
+
     try:
-        results = side.run(network, x, y)
-        conventions, batch = side.conventions, len(x)
+        results = yours.run(network, x, y)
+        conventions, batch = yours.conventions, len(x)
         scale = Scale(conventions.loss_factor(batch), conventions.phi_factor(batch), coefficient)
-        user_loss = UserLossCalls(side, network, x, y) if side.loss is not None else None
+        user_loss = UserLossCalls(yours, network, x, y) if yours.loss is not None else None
     except ConventionError as mismatch:
         raise located(config, mismatch) from None
     if user_loss is not None:
-        return AnalyticResult(results.gradients, scale, user_loss, user_loss.base, side.spec.loss)
-    return AnalyticResult(results.gradients, scale, None, results.loss, side.spec.backward)
+        return AnalyticResult(results.gradients, scale, user_loss, user_loss.base, yours.spec.loss)
+    return AnalyticResult(results.gradients, scale, None, results.loss, yours.spec.backward)
+
+
+def _your_backward(side: object) -> UserBackward | None:
+    """``side`` when it is your whole backward, else None. The built-in steps never are: they
+    are told apart without importing your backward's module."""
+    if isinstance(side, Steps):
+        return None
+    from .user_backward import UserBackward
+
+    return side if isinstance(side, UserBackward) else None
 
 
 def _penalised(gradients: Gradients, network: Network, coefficient: float) -> Gradients:
     """Eq. 3 + ∇R: ∇W^j + 2c W^j, the declared penalty's gradient added."""
     if not coefficient:
         return gradients
+    from ..core.regularization import penalty_gradient
+
     dW = tuple(
         g + penalty_gradient(w, coefficient)
         for g, w in zip(gradients.dW, network.weights, strict=True)
@@ -102,7 +116,8 @@ def _penalised(gradients: Gradients, network: Network, coefficient: float) -> Gr
 
 def declared(config: Config, side: object, batch: int) -> Declared:
     """What the config declares about the loss the analytic side's gradients are of."""
-    spec = side.spec if isinstance(side, UserBackward) else None
+    yours = _your_backward(side)
+    spec = yours.spec if yours is not None else None
     return Declared(
         loss=config.loss,
         batch_size=batch,
@@ -125,6 +140,8 @@ def forward_row(
     """Your loss against the config's network at the same parameters: s · mean_s L_s + R."""
     if result.your_loss is None:
         return None
+    from ..core.regularization import penalty_value
+
     squared = penalty_value(network.weights, 1.0)
     config_loss = result.scale.params * float(np.mean(sample_losses)) + penalty_value(
         network.weights, result.scale.coefficient

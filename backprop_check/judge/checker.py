@@ -13,7 +13,6 @@ import copy
 import dataclasses
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,13 +43,16 @@ from .compare import compare
 from .convention_hints import row_hint
 from .directions import check_directions
 from .elements import ElementEstimates, estimate_elements, second_opinion
-from .hints import Hint
 from .kinks import KinkVerdicts, judge_kinks, kink_convention, listed_kinks
 from .rows import error_map, no_verdict, skipped_row
 from .sampling import sample_elements
 from .step import usable_step
+from .workers import worker_pool
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .hints import Hint
     from .hooks import UserCode
 
 __all__ = ["AnalyticSide", "CheckInterrupted", "Checker", "ProgressEvent"]
@@ -173,7 +175,7 @@ class Checker:
             self.result.user_loss.calls = 0  # the bound is per run (a sweep makes several)
         budget = thread_budget(self.jobs, serial=self.config.check.mode == "directions")
         try:
-            with budget, np.errstate(all="ignore"), ThreadPoolExecutor(self.jobs) as pool:
+            with budget, np.errstate(all="ignore"), worker_pool(self.jobs) as pool:
                 for target in self.targets:
                     started = time.perf_counter()
                     row, numeric[target] = self._check_target(target, pool, progress)

@@ -11,15 +11,17 @@ it may also be the code that is wrong. Where no convention explains a row, the g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..core.notation import quantity_symbol
 from ..core.notation import superscript as sup
-from ..core.regularization import Regularization
 from .compare import element_errors
-from .hints import Hint, find_hint
+
+if TYPE_CHECKING:  # .hints is imported by the functions below: a check that passes needs none
+    from ..core.regularization import Regularization
+    from .hints import Hint
 
 __all__ = ["Declared", "convention_hint", "forward_hint", "row_hint"]
 
@@ -58,6 +60,8 @@ def row_hint(
     if exclude is not None:
         # Unjudged kinks must not read as failures to the pattern matcher.
         numeric[exclude] = analytic.reshape(-1)[exclude]
+    from .hints import find_hint
+
     analytic, numeric = analytic.astype(np.float64), numeric.reshape(analytic.shape)
     found = convention_hint(analytic, numeric, declared=declared, weights=weights, **options)
     return found or find_hint(
@@ -82,6 +86,8 @@ def convention_hint(
     weights: Array | None = None,
 ) -> Hint | None:
     """The sentence for a failing row that a declared convention explains, or None."""
+    from .hints import Hint
+
     symbol = quantity_symbol(quantity, layer)
 
     def fits(candidate: Array) -> bool:
@@ -153,6 +159,8 @@ def _factors(symbol: str, quantity: str, declared: Declared) -> list[tuple[float
 
 def _l2(symbol, layer, difference, weights, declared, fits, analytic) -> Hint | None:
     """∇W^j − the finite differences = k W^j: an L2 term other than the declared one."""
+    from .hints import Hint
+
     norm = float(np.vdot(weights, weights))
     if norm == 0.0:
         return None

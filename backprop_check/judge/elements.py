@@ -10,8 +10,8 @@ step's error, not the gradient's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from ..numeric.targets import Target
 from ..report.data import ProgressEvent
 from .checked_loss import CheckedLoss
 from .compare import element_errors
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["ElementEstimates", "estimate_elements", "second_opinion"]
 

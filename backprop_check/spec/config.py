@@ -10,11 +10,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BackpropCheckError
-from .data_section import validate_data
-from .impl_section import regularization_of, validate_impl
 from .model import CheckOptions, Config, LayerSpec
 from .reading import Document, document_from_mapping, read_document
 from .schema import (
@@ -36,6 +34,9 @@ from .sections import (
     validate_loss,
     validate_losses,
 )
+
+if TYPE_CHECKING:
+    from .data import Dataset
 
 # Config, CheckOptions and LayerSpec live in .model; they are named here too because this is
 # the module callers load configs from.
@@ -84,15 +85,18 @@ def _validate(document: Document, *, folder: Path) -> Config:
 
         used = [layer.activation for layer in layers]
         check_complex_step(check.method, used, loss, activations, losses, ("check", "method"))
-    regularization = regularization_of(top)
-    impl = None
+    # The sections most configs leave out are read by modules imported only where they are.
+    regularization = impl = None
+    if "regularization" in top:
+        from .impl_section import validate_regularization
+
+        regularization = validate_regularization(top["regularization"])
     if "impl" in top:
+        from .impl_section import validate_impl
+
         impl = validate_impl(top["impl"], folder, loss=loss, regularization=regularization)
-    dataset = None
-    if "data" in top:
-        sizes = [input_size, *(layer.units for layer in layers)]
-        dataset = validate_data(top["data"], folder, sizes, loss, batch_size=batch_size)
-        batch_size = _batch_rows(top, dataset.x.shape[0], dataset.path.name, batch_size)
+    sizes = [input_size, *(layer.units for layer in layers)]
+    dataset, batch_size = _dataset(top, folder, sizes, loss, batch_size)
     return Config(
         input_size=input_size,
         layers=layers,
@@ -110,6 +114,18 @@ def _validate(document: Document, *, folder: Path) -> Config:
         locations=document.locations,
         text=document.text,
     )
+
+
+def _dataset(
+    top: Mapping[str, Any], folder: Path, sizes: list[int], loss: str, batch_size: int
+) -> tuple[Dataset | None, int]:
+    """The batch the ``data:`` section names, if any, and the batch size it leaves."""
+    if "data" not in top:
+        return None, batch_size
+    from .data_section import validate_data
+
+    dataset = validate_data(top["data"], folder, sizes, loss, batch_size=batch_size)
+    return dataset, _batch_rows(top, dataset.x.shape[0], dataset.path.name, batch_size)
 
 
 def _batch_rows(top: Mapping[str, Any], rows: int, file: str, batch_size: int) -> int:

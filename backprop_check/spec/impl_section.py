@@ -21,7 +21,6 @@ the path to blame; the config reader locates it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -261,8 +260,3 @@ def _check_together(spec: ImplSpec, *, loss: str, regularization: Regularization
             "per-sample backward is checked without it), or check a whole-batch backward.",
             key_path=("regularization",),
         )
-
-
-def regularization_of(top: Mapping[str, Any]) -> Regularization | None:
-    """The config's ``regularization:``, validated, or None when it has none."""
-    return validate_regularization(top["regularization"]) if "regularization" in top else None

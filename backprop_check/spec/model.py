@@ -6,15 +6,12 @@ import dataclasses
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.activations import ACTIVATIONS, Activation
 from ..core.losses import LOSSES, Loss
-from ..core.regularization import Regularization
 from ..errors import BackpropCheckError, ConfigError, KeyPath, Option, format_key_path
 from ..numeric.finite_differences import METHODS
-from .data import Dataset
-from .impl_section import ImplSpec
 from .schema import (
     DEFAULT_BATCH_SIZE,
     DTYPES,
@@ -25,6 +22,11 @@ from .schema import (
     positive_float,
     validate_method,
 )
+
+if TYPE_CHECKING:  # read only for configs that have these sections (spec.config)
+    from ..core.regularization import Regularization
+    from .data import Dataset
+    from .impl_section import ImplSpec
 
 __all__ = ["OPTIONS_SOURCE", "CheckOptions", "Config", "LayerSpec", "apply_overrides"]
 

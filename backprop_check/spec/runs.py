@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +19,8 @@ def collect_configs(sources: Sequence[str | Path]) -> list[Path]:
     for source in sources:
         text = str(source)
         if any(char in text for char in "*?[") and not Path(text).exists():
+            import glob  # here: most runs name their configs
+
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
                 raise BackpropCheckError(f"{text}: no file matches this pattern.")

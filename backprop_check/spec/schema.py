@@ -7,7 +7,6 @@ to blame; the config reader adds the file, line and column (see :mod:`.config`).
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -94,6 +93,8 @@ def describe(value: Any) -> str:
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """`` Did you mean 'x'?`` for the closest of ``choices``, or ''."""
+    import difflib  # here: only a misspelt key or name needs it
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" Did you mean '{close[0]}'?" if close else ""
 

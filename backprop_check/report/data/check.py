@@ -7,23 +7,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .coverage import Coverage, direction_detection
+if TYPE_CHECKING:  # .coverage is imported by CheckReport.coverage: a full check has none
+    from .coverage import Coverage
 
 __all__ = [
     "CheckReport",
     "Comparison",
-    "Coverage",
     "FirstFailure",
     "ForwardCheck",
     "LayerReport",
     "ProgressEvent",
     "QuantityCheck",
     "RunResult",
-    "direction_detection",
     "json_number",
 ]
 
@@ -284,6 +283,8 @@ class CheckReport:
         """What a sampled or directional check saw; None when every element was checked."""
         if self.mode not in ("sample", "directions"):
             return None
+        from .coverage import Coverage, direction_detection
+
         sizes = [math.prod(check.shape) for check in self.checks]
         found = []  # per tensor: the chance a bug in one of its elements is found
         for check, size in zip(self.checks, sizes, strict=True):

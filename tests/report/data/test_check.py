@@ -11,7 +11,7 @@ import pytest
 from backprop_check import check
 from backprop_check.judge import compare
 from backprop_check.report.data import Comparison, RunResult, json_number
-from backprop_check.report.data.check import direction_detection
+from backprop_check.report.data.coverage import direction_detection
 
 from ...helpers import small_config
 
