@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 
@@ -42,15 +43,32 @@ def available_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+# Linux's counts: runnable/all threads system-wide (4th field), and this process's threads.
+_LOAD = Path("/proc/loadavg")
+_OWN_TASKS = Path("/proc/self/task")
+
+
 def runnable_now() -> int | None:
     """Threads of other work runnable at this moment, system-wide (Linux's /proc/loadavg); None
     where the system does not say."""
     try:
-        with open("/proc/loadavg", encoding="ascii") as numbers:
-            runnable = int(numbers.read().split()[3].split("/")[0])
+        runnable = int(_LOAD.read_text(encoding="ascii").split()[3].split("/")[0])
     except (OSError, IndexError, ValueError):
         return None
-    return max(0, runnable - 1)  # this thread, reading it, is one of them
+    return max(0, runnable - _own_runnable())
+
+
+def _own_runnable() -> int:
+    """This process's threads runnable now: this one, reading, and any that spin (OpenBLAS's
+    workers do for a while after numpy's import)."""
+    running = 0
+    for task in _OWN_TASKS.glob("*/stat"):
+        try:
+            stat = task.read_text(encoding="ascii")
+        except OSError:  # a thread that has just ended
+            continue
+        running += stat[stat.rfind(")") + 2 : stat.rfind(")") + 3] == "R"
+    return max(1, running)
 
 
 def idle_cpus() -> int:

@@ -161,6 +161,22 @@ def test_a_load_that_has_stopped_keeps_no_cpu_idle(
     assert idle_cpus() == expected
 
 
+def test_what_runs_now_leaves_out_this_process_s_own_threads(monkeypatch, tmp_path) -> None:
+    # 4 runnable system-wide; of them this process's reading thread and a spinning BLAS worker
+    # (its command name holds ") R (" to trip a naive parse); one of its threads sleeps.
+    load = tmp_path / "loadavg"
+    load.write_text("0.52 0.58 0.59 4/80 12345\n", encoding="ascii")
+    tasks = tmp_path / "task"
+    for number, (name, state) in enumerate([("python", "R"), ("x) R (y", "R"), ("idle", "S")]):
+        (tasks / str(number)).mkdir(parents=True)
+        (tasks / str(number) / "stat").write_text(f"{number} ({name}) {state} 1 2 3\n", "ascii")
+    monkeypatch.setattr(budget, "_LOAD", load)
+    monkeypatch.setattr(budget, "_OWN_TASKS", tasks)
+    assert budget.runnable_now() == 2
+    load.write_text("garbled\n", encoding="ascii")
+    assert budget.runnable_now() is None
+
+
 def test_what_runs_now_is_read_from_the_system_where_it_says() -> None:
     now = budget.runnable_now()
     if not Path("/proc/loadavg").exists():
