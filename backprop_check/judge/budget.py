@@ -23,6 +23,7 @@ from ..spec.config import Config
 
 __all__ = [
     "available_cpus",
+    "check_rows",
     "default_jobs",
     "estimate_seconds",
     "format_size",
@@ -91,22 +92,35 @@ def idle_cpus() -> int:
     return max(1, min(cpus, round(cpus - busy)))
 
 
-# One engine thread per free CPU: on a quiet 2-CPU machine 2 threads ran the mnist-sized check
-# 1.3-1.6x as fast as 1 (benchmarks/bench_engine.py); on one that other work keeps busy a second
-# thread mostly waits for its share. Beyond 4 nothing was measured. Worked out for each check,
-# not once at import: `watch`, the pytest plugin and the API live long, and the load moves.
+# One engine thread per free CPU, at most 4 (beyond that nothing was measured), for a check with
+# at least _THREADS_PAY rows (element × sample, φ one sample each); one thread below that. On a
+# quiet 2-CPU machine (benchmarks/bench_engine.py) 2 threads ran the mnist-sized check (15 M rows)
+# in 0.8x the time of 1, and the 64-wide one (0.56 M rows) in 1.0-1.5x: its chunks are too short
+# for a thread pool to pay. Worked out for each check, not once at import: `watch`, the pytest
+# plugin and the API live long, and the load moves.
 _MOST_JOBS = 4
+_THREADS_PAY = 2_000_000
 
 
-def default_jobs() -> int:
-    """Engine threads when none are asked for: one per CPU other work leaves free."""
+def check_rows(config: Config) -> int:
+    """Elements × samples of a full check: every W and b element once per sample, every φ once."""
+    sizes = [config.input_size, *(layer.units for layer in config.layers)]
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    return config.batch_size * (parameters + sum(sizes[1:]))
+
+
+def default_jobs(config: Config | None = None) -> int:
+    """Engine threads when none are asked for: one per CPU other work leaves free, and one for
+    a ``config`` whose check is too small for threads to pay."""
+    if config is not None and check_rows(config) < _THREADS_PAY:
+        return 1
     return min(idle_cpus(), _MOST_JOBS)
 
 
-def usable_jobs(jobs: int | None) -> int:
-    """Threads worth starting: ``jobs`` (None: :func:`default_jobs`), at least 1, at most the CPUs
-    (more only split the budget)."""
-    return max(1, min(default_jobs() if jobs is None else jobs, available_cpus()))
+def usable_jobs(jobs: int | None, config: Config | None = None) -> int:
+    """Threads worth starting: ``jobs`` (None: :func:`default_jobs` for ``config``), at least 1,
+    at most the CPUs (more only split the budget)."""
+    return max(1, min(default_jobs(config) if jobs is None else jobs, available_cpus()))
 
 
 @contextmanager

@@ -90,7 +90,7 @@ class Checker:
     ) -> None:
         guard_memory(config, max_memory)
         self.config = config
-        self.jobs = usable_jobs(jobs)
+        self.jobs = usable_jobs(jobs, config)
         self.method = METHODS[config.check.method]
         if user_code is None and analytic is None and config.impl is not None:
             from .user_code import user_code_for  # the loader only where there is user code

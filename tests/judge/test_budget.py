@@ -11,6 +11,7 @@ import pytest
 from backprop_check import ConfigError
 from backprop_check.judge import budget
 from backprop_check.judge.budget import (
+    check_rows,
     format_size,
     guard_memory,
     idle_cpus,
@@ -186,6 +187,14 @@ def test_what_runs_now_is_read_from_the_system_where_it_says() -> None:
         assert now >= 0
 
 
+_THREADS_PAY = small_config(
+    input_size=100,
+    layers=[{"units": 200, "activation": "relu"}, {"units": 10, "activation": "softmax"}],
+    loss="cce",
+    batch_size=100,
+)
+
+
 def test_a_check_given_no_jobs_reads_the_load_when_it_starts(monkeypatch) -> None:
     # Not once at import: watch, the plugin and the API outlive the load they started under.
     monkeypatch.setattr(budget, "runnable_now", lambda: None)
@@ -194,9 +203,24 @@ def test_a_check_given_no_jobs_reads_the_load_when_it_starts(monkeypatch) -> Non
     seen = []
     for load in (0.1, 5.0, 0.1):
         monkeypatch.setattr(budget.os, "getloadavg", lambda load=load: (load, load, load))
-        seen.append(Checker(load_config(small_config())).jobs)
+        seen.append(Checker(load_config(_THREADS_PAY)).jobs)
     assert seen == [2, 1, 2]
-    assert Checker(load_config(small_config()), jobs=1).jobs == 1
+    assert Checker(load_config(_THREADS_PAY), jobs=1).jobs == 1
+
+
+def test_a_check_too_small_for_threads_to_pay_takes_one(monkeypatch) -> None:
+    monkeypatch.setattr(budget, "runnable_now", lambda: 0)
+    monkeypatch.setattr(budget, "available_cpus", lambda: 2)
+    monkeypatch.setattr(budget.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    small, large = load_config(small_config()), load_config(_THREADS_PAY)
+    assert check_rows(small) < check_rows(large)
+    assert (Checker(small).jobs, Checker(large).jobs) == (1, 2)
+    assert Checker(small, jobs=2).jobs == 2  # asked for: given
+    # The rows counted are the check's own: every W and b element per sample, every φ once.
+    checker = Checker(large, jobs=1)
+    per_sample = sum(t.size for t in (*checker.network.weights, *checker.network.biases))
+    phi = sum(z.shape[1] for z in checker.engine.trace.zs)
+    assert check_rows(large) == checker.x.shape[0] * (per_sample + phi)
 
 
 _TEN_MILLION = {
