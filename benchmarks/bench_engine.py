@@ -68,7 +68,7 @@ from threadpoolctl import threadpool_info
 
 import backprop_check
 from backprop_check.core.network import Network
-from backprop_check.judge.budget import idle_cpus
+from backprop_check.judge.budget import idle_cpus, usable_jobs
 from backprop_check.judge.checker import Checker
 from backprop_check.spec.build import build_problem
 from backprop_check.spec.config import Config, load_config
@@ -179,36 +179,36 @@ def best_time(function: Callable[[], T], repeats: int) -> tuple[float, T]:
     return min(timings), result
 
 
-DEFAULT = "default"  # the key of the runs given no --jobs, as `bpcheck run` is
-
-
 def interleaved_times(
     config: Config, repeats: int
-) -> tuple[dict[int | str, float], dict[int, Bound], int]:
-    """Best seconds of a full check with the default jobs (worked out when each check starts, as
-    for `bpcheck run`), with 1 and with 2, each followed by its bound with as many threads run for
-    real (:func:`bound.run_bound`): everything takes turns in each round, so that a change of the
-    machine's load falls on all alike. Also the jobs the default's best run had."""
+) -> tuple[dict[int, float], dict[int, Bound], int]:
+    """Best seconds of a full check per thread count (1, 2 and the default's), each followed by
+    its bound with as many threads run for real (:func:`bound.run_bound`); everything takes turns
+    in each round, so that a change of the machine's load falls on all alike. Also the jobs the
+    default chose in most rounds.
+
+    The default (no --jobs, as for `bpcheck run`) is worked out at the start of each round, as a
+    check started then would; a check given no --jobs is the same as one given what it chose, so
+    it is timed as that thread count, with as many runs as the others.
+    """
     checker = run_checker(config, jobs=1)  # warm-up: caches, page faults, BLAS threads
     rows = moving_rows(checker, method_steps(checker))
     bounds = {n: check_bound(checker, n, rows=rows) for n in (1, 2)}
-    keys: list[int | str] = [DEFAULT, 1, 2]
-    best: dict[int | str, float] = dict.fromkeys(keys, math.inf)
+    best = dict.fromkeys(bounds, math.inf)
     executed = dict.fromkeys(bounds, math.inf)
-    default_jobs = 1
+    chosen: list[int] = []
     for round_ in range(repeats):
-        for key in keys if round_ % 2 == 0 else keys[::-1]:
-            jobs = None if key == DEFAULT else int(key)
-            seconds, ran = best_time(lambda jobs=jobs: run_checker(config, jobs=jobs), 1)
-            if ran.jobs not in bounds:
-                bounds[ran.jobs] = check_bound(checker, ran.jobs, rows=rows)
-                executed[ran.jobs] = math.inf
-            if seconds < best[key] and key == DEFAULT:
-                default_jobs = ran.jobs
-            best[key] = min(best[key], seconds)
-            executed[ran.jobs] = min(executed[ran.jobs], run_bound(bounds[ran.jobs]))
+        chosen.append(usable_jobs(None, config))
+        if chosen[-1] not in bounds:
+            bounds[chosen[-1]] = check_bound(checker, chosen[-1], rows=rows)
+            best[chosen[-1]] = executed[chosen[-1]] = math.inf
+        order = sorted(bounds) if round_ % 2 == 0 else sorted(bounds, reverse=True)
+        for jobs in order:
+            seconds, _ = best_time(lambda jobs=jobs: run_checker(config, jobs=jobs), 1)
+            best[jobs] = min(best[jobs], seconds)
+            executed[jobs] = min(executed[jobs], run_bound(bounds[jobs]))
     bounds = {n: dataclasses.replace(bounds[n], executed=executed[n]) for n in bounds}
-    return best, bounds, default_jobs
+    return best, bounds, max(set(chosen), key=chosen.count)
 
 
 def run_checker(config: Config, jobs: int | None = None) -> Checker:
@@ -381,7 +381,7 @@ def bench_network(name: str, repeats: int, subset: int, with_torch: bool) -> dic
     """Every method's seconds for one network, against each other and the bound, as a table."""
     config = load_config(NETWORKS[name])
     by_jobs, bounds, default_jobs = interleaved_times(config, repeats)
-    ours_seconds, single_seconds, double_seconds = (by_jobs[n] for n in (DEFAULT, 1, 2))
+    ours_seconds, single_seconds, double_seconds = (by_jobs[n] for n in (default_jobs, 1, 2))
     checker = run_checker(config)
     total = parameter_count(checker.network)
     elements = checker.element_count()
@@ -393,8 +393,8 @@ def bench_network(name: str, repeats: int, subset: int, with_torch: bool) -> dic
             "ours",
             ours_seconds,
             True,
-            f"best of {repeats}, 1, 2 and default threads taking turns; jobs={default_jobs} "
-            f"(the default, worked out as each check starts); {elements:,} elements "
+            f"best of {repeats}, 1 and 2 threads taking turns; jobs={default_jobs} "
+            f"(the default, worked out as each round starts); {elements:,} elements "
             f"(W, b and {phi:,} φ)",
             threads=default_jobs,
         ),
@@ -716,10 +716,10 @@ def measure(args: argparse.Namespace, *, with_torch: bool) -> dict[str, Any]:
     print("bench_engine: " + ", ".join(f"{k} {v}" for k, v in results["environment"].items()))
     results["networks"] = {
         "mnist": bench_network(
-            "mnist", repeats=2 if args.quick else 3, subset=NAIVE_SUBSET, with_torch=with_torch
+            "mnist", repeats=2 if args.quick else 7, subset=NAIVE_SUBSET, with_torch=with_torch
         ),
         "small": bench_network(
-            "small", repeats=2 if args.quick else 5, subset=NAIVE_SUBSET, with_torch=with_torch
+            "small", repeats=2 if args.quick else 7, subset=NAIVE_SUBSET, with_torch=with_torch
         ),
     }
     naive_small = next(
