@@ -93,11 +93,13 @@ def idle_cpus() -> int:
 
 
 # One engine thread per free CPU, at most 4 (beyond that nothing was measured), for a check with
-# at least _THREADS_PAY rows (element × sample, φ one sample each); one thread below that. On a
-# quiet 2-CPU machine (benchmarks/bench_engine.py) 2 threads ran the mnist-sized check (15 M rows)
-# in 0.8x the time of 1, and the 64-wide one (0.56 M rows) in 1.0-1.5x: its chunks are too short
-# for a thread pool to pay. Worked out for each check, not once at import: `watch`, the pytest
-# plugin and the API live long, and the load moves.
+# at least _THREADS_PAY rows (element × sample, φ one sample each); one thread below that. On 2
+# CPUs (benchmarks/bench_engine.py, docs/performance.md) 2 threads took 0.76-0.99x the time of 1
+# for the mnist-sized check (15 M rows) on a quiet machine, but 0.86-1.69x beside two CPU-bound
+# processes, where a second thread mostly waits for its share; the 64-wide check (0.56 M rows)
+# took 1.0-1.5x as long on 2 threads even on a quiet machine: its chunks are too short for a
+# thread pool to pay. Worked out for each check, not once at import: `watch`, the pytest plugin
+# and the API live long, and the load moves.
 _MOST_JOBS = 4
 _THREADS_PAY = 2_000_000
 
