@@ -272,7 +272,7 @@ class PerturbationEngine:
         self, j: int, units: Array, samples: Array, moves: Array, plain: RowPath
     ) -> tuple[Array, Array]:
         """Rows with a^j[s, i] moved by Δa through the moment series of the W^j blocks where it
-        serves them (:meth:`.WeightBlocks.row_changes`), the others by ``plain``; no unit between
+        serves them (:meth:`.MomentSeries.row_changes`), the others by ``plain``; no unit between
         j and the logits may change side over any of them."""
         blocks = self._weight_blocks(j)
         if blocks is None:

@@ -57,8 +57,8 @@ class MomentSeries:
         """ΔL_s for rows whose a^j[s, i] moves by Δa (i = ``units``) where the moment series
         serves them, and which it serves (a mask): Δa real and few enough terms.
 
-        The caller sees to it that σ^j is linear over these rows and no unit between j and J
-        changes side.
+        Δa is a^j's own change, whatever σ^j; the caller sees to it that no unit between j and J
+        changes side over these rows.
         """
         served = np.zeros(moves.shape, dtype=bool)
         if moves.dtype.kind != "f":

@@ -196,8 +196,7 @@ class WeightBlocks:
         by_series = self._series_samples(block)
         left = np.ones(block.z.shape[0], dtype=bool)
         if by_series is not None:
-            served, terms = by_series
-            slopes = np.where(block.moving, self.activation.derivative(block.z), 0.0)
+            served, terms, slopes = by_series
             totals += self.series.block_totals(slopes, block.shifts, units, served, terms)
             left = ~served
         resting = None if block.resting is None else np.any(block.resting, axis=1)
@@ -256,9 +255,10 @@ class WeightBlocks:
         apart = (rise >= up) | (-rise >= down)
         return apart if apart.any() else None
 
-    def _series_samples(self, block: _Block) -> tuple[Array, int] | None:
-        """The samples the moment series serves (a mask) and the terms they need (the module
-        docstring); None where it serves none.
+    def _series_samples(self, block: _Block) -> tuple[Array, int, Array] | None:
+        """The samples the moment series serves (a mask), the terms they need
+        (:mod:`.moment_series`) and σ'(z^j) of each sample's units (0 where the step does not
+        move one); None where it serves none.
 
         It serves a sample when σ^j is linear over the whole step (no live unit within reach of
         a kink), no later unit might change side and SERIES_TERMS terms suffice; not for
@@ -267,8 +267,8 @@ class WeightBlocks:
         if not self.activation.piecewise_linear or block.shifts.dtype.kind != "f":
             return None
         live = block.moving
-        slopes = np.where(live, np.abs(self.activation.derivative(block.z)), 0.0)
-        largest = np.max(slopes, axis=1) * block.reach
+        slopes = np.where(live, self.activation.derivative(block.z), 0.0)
+        largest = np.max(np.abs(slopes), axis=1) * block.reach
         with np.errstate(over="ignore", invalid="ignore"):
             tau = largest * block.largest_gain
             served = np.ones(tau.shape, dtype=bool)
@@ -278,7 +278,7 @@ class WeightBlocks:
                 served &= largest < block.nearest_limit
         needed = series_terms(tau)
         served &= needed <= SERIES_TERMS
-        return (served, int(np.max(needed[served]))) if served.any() else None
+        return (served, int(np.max(needed[served])), slopes) if served.any() else None
 
     def _sample_changes(self, s: int, units: Array, moves: Array, buffer: Array) -> Array:
         """Y_s log Σ_c p_sc e^{Δa g'_c} for every (unit, input) move of one sample."""
